@@ -1,0 +1,248 @@
+package io.pipelane;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnsupportedCharsetException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** The usual {@link BodyHandler}s. */
+public final class BodyHandlers {
+    private BodyHandlers() {
+    }
+
+    /**
+     * The body as bytes, buffered up to {@link ConnectionOptions#maxBufferedBodyBytes()}; a larger body fails
+     * this response with {@link LimitExceededException} and the rest of it is dropped.
+     */
+    public static BodyHandler<byte[]> ofByteArray() {
+        return (head, options) -> new ByteArraySink(head, options.maxBufferedBodyBytes());
+    }
+
+    /**
+     * The body as a string decoded with the charset of its {@code Content-Type} ({@code charset=}
+     * parameter), UTF-8 when there is none. Buffered like {@link #ofByteArray()}.
+     */
+    public static BodyHandler<String> ofString() {
+        return (head, options) -> new StringSink(head, options.maxBufferedBodyBytes());
+    }
+
+    /** Reads and drops the body; the response's body is {@code null}. */
+    public static BodyHandler<Void> discarding() {
+        return (head, options) -> new DiscardingSink();
+    }
+
+    /** Writes the body to {@code file} (created or truncated); the body value is the path. */
+    public static BodyHandler<Path> ofFile(Path file) {
+        Objects.requireNonNull(file, "file");
+        return (head, options) -> new FileSink(file);
+    }
+
+    /**
+     * Streams the body: the response completes as soon as its head has arrived, and the body is read from
+     * the returned {@link InputStream}.
+     *
+     * <p><b>Read it or close it.</b> Responses on a connection arrive in order, so the responses behind this
+     * one wait until its body has been read. Up to {@value StreamSink#BUFFER_BYTES} bytes are buffered ahead of
+     * the reader; past that the connection waits for the application at most
+     * {@link ConnectionOptions#bodyReadTimeout()}, then logs a warning and closes the connection with a
+     * {@link PipelaneTimeoutException} ({@code BODY_READ}). Closing the stream before its end drops the rest
+     * of the body and lets the pipeline go on.
+     */
+    public static BodyHandler<InputStream> ofInputStream() {
+        return (head, options) -> new StreamSink(options.bodyReadTimeout());
+    }
+
+    /** The charset named by a {@code Content-Type} header's {@code charset} parameter, else UTF-8. */
+    static Charset charsetOf(Headers headers) {
+        String type = headers.first("Content-Type");
+        if (type != null) {
+            for (String param : type.split(";")) {
+                String p = param.trim();
+                if (p.regionMatches(true, 0, "charset=", 0, 8)) {
+                    String name = p.substring(8).trim();
+                    if (name.length() > 1 && name.startsWith("\"") && name.endsWith("\"")) {
+                        name = name.substring(1, name.length() - 1);
+                    }
+                    try {
+                        return Charset.forName(name.toUpperCase(Locale.ROOT));
+                    } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
+                        return StandardCharsets.UTF_8;
+                    }
+                }
+            }
+        }
+        return StandardCharsets.UTF_8;
+    }
+
+    /** Buffers the body in a byte array that grows as needed, sized from Content-Length when given. */
+    static class ByteArraySink implements BodySink<byte[]> {
+        private final long limit;
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private byte[] buf;
+        private int size;
+
+        ByteArraySink(ResponseHead head, long limit) {
+            this.limit = limit;
+            long declared = contentLength(head.headers());
+            this.buf = declared > 0 && declared <= limit ? new byte[(int) declared] : new byte[0];
+        }
+
+        private static long contentLength(Headers headers) {
+            String cl = headers.first("Content-Length");
+            if (cl == null) return -1;
+            try {
+                return Long.parseLong(cl);
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+
+        @Override
+        public void onData(ByteBuffer data) throws IOException {
+            int n = data.remaining();
+            if ((long) size + n > limit) {
+                throw new LimitExceededException("maxBufferedBodyBytes", limit,
+                        "response body larger than the buffered-body limit");
+            }
+            if (size + n > buf.length) {
+                buf = Arrays.copyOf(buf, (int) Math.min(limit, Math.max((long) size + n, Math.max(64L, 2L * buf.length))));
+            }
+            data.get(buf, size, n);
+            size += n;
+        }
+
+        @Override
+        public void onComplete(Headers trailers) throws IOException {
+            result.complete(size == buf.length ? buf : Arrays.copyOf(buf, size));
+        }
+
+        @Override
+        public void onError(Throwable cause) {
+            result.completeExceptionally(cause);
+        }
+
+        @Override
+        public CompletionStage<byte[]> body() {
+            return result;
+        }
+
+        byte[] bytes() {
+            return buf;
+        }
+
+        int size() {
+            return size;
+        }
+    }
+
+    static final class StringSink implements BodySink<String> {
+        private final ByteArraySink bytes;
+        private final Charset charset;
+        private final CompletableFuture<String> result = new CompletableFuture<>();
+
+        StringSink(ResponseHead head, long limit) {
+            this.bytes = new ByteArraySink(head, limit);
+            this.charset = charsetOf(head.headers());
+        }
+
+        @Override
+        public void onData(ByteBuffer data) throws IOException {
+            bytes.onData(data);
+        }
+
+        @Override
+        public void onComplete(Headers trailers) {
+            result.complete(new String(bytes.bytes(), 0, bytes.size(), charset));
+        }
+
+        @Override
+        public void onError(Throwable cause) {
+            result.completeExceptionally(cause);
+        }
+
+        @Override
+        public CompletionStage<String> body() {
+            return result;
+        }
+    }
+
+    static final class DiscardingSink implements BodySink<Void> {
+        private final CompletableFuture<Void> result = new CompletableFuture<>();
+
+        @Override
+        public void onData(ByteBuffer data) {
+            data.position(data.limit());
+        }
+
+        @Override
+        public void onComplete(Headers trailers) {
+            result.complete(null);
+        }
+
+        @Override
+        public void onError(Throwable cause) {
+            result.completeExceptionally(cause);
+        }
+
+        @Override
+        public CompletionStage<Void> body() {
+            return result;
+        }
+    }
+
+    static final class FileSink implements BodySink<Path> {
+        private final Path file;
+        private final CompletableFuture<Path> result = new CompletableFuture<>();
+        private FileChannel channel;
+
+        FileSink(Path file) {
+            this.file = file;
+        }
+
+        private FileChannel channel() throws IOException {
+            if (channel == null) {
+                channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING);
+            }
+            return channel;
+        }
+
+        @Override
+        public void onData(ByteBuffer data) throws IOException {
+            FileChannel ch = channel();
+            while (data.hasRemaining()) ch.write(data);
+        }
+
+        @Override
+        public void onComplete(Headers trailers) throws IOException {
+            channel().close();
+            result.complete(file);
+        }
+
+        @Override
+        public void onError(Throwable cause) {
+            try {
+                if (channel != null) channel.close();
+            } catch (IOException e) {
+                cause.addSuppressed(e);
+            }
+            result.completeExceptionally(cause);
+        }
+
+        @Override
+        public CompletionStage<Path> body() {
+            return result;
+        }
+    }
+}

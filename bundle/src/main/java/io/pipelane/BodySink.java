@@ -1,0 +1,38 @@
+package io.pipelane;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Receives one response body. Every method is called on the connection's reader thread, in this order:
+ * {@link #onData} zero or more times, then either {@link #onComplete} or {@link #onError}, once.
+ *
+ * <p>Because responses on one connection are read in order, a sink that blocks in {@code onData} holds up
+ * every response behind it. A sink may block (a streaming sink waits for its reader) but must bound the wait:
+ * an {@link IOException} thrown from {@code onData} or {@code onComplete} fails this response and ends the
+ * connection (the requests behind it fail with {@link RetryException} or {@link PossiblyProcessedException}),
+ * except a {@link LimitExceededException}, which fails only this response: the rest of its body is read and
+ * dropped, and the pipeline goes on.
+ *
+ * @param <T> the body type
+ */
+public interface BodySink<T> {
+    /**
+     * Body bytes, from the buffer's position to its limit. The buffer is only valid during the call: copy
+     * what you keep.
+     */
+    void onData(ByteBuffer data) throws IOException;
+
+    /** The body is complete; {@code trailers} are the trailer fields of a chunked body, else empty. */
+    void onComplete(Headers trailers) throws IOException;
+
+    /** The body will not complete. */
+    void onError(Throwable cause);
+
+    /**
+     * The body value. The response future completes when this stage does: after {@link #onComplete} for
+     * buffered bodies, at once for streamed ones.
+     */
+    CompletionStage<T> body();
+}

@@ -1,0 +1,73 @@
+package io.pipelane;
+
+import io.pipelane.internal.engine.NamedEndpoint;
+import io.pipelane.internal.engine.PipelaneConnectionFactory;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * Builds a {@link ConnectionFactory} outside OSGi.
+ *
+ * <pre>{@code
+ * try (ConnectionFactory factory = ConnectionFactory.builder()
+ *         .defaultOptions(ConnectionOptions.builder().persistence(Persistence.TRUE).build())
+ *         .endpoint("billing", Endpoint.of("https://billing.example.com"))
+ *         .build()) {
+ *     Connection c = factory.create("billing");
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class ConnectionFactoryBuilder {
+    private ConnectionOptions defaultOptions = ConnectionOptions.defaults();
+    private final Map<String, NamedEndpoint> endpoints = new LinkedHashMap<>();
+    private Executor executor;
+    private String threadNamePrefix = "pipelane";
+
+    ConnectionFactoryBuilder() {
+    }
+
+    /** The options of connections created without options, and of named endpoints without their own. */
+    public ConnectionFactoryBuilder defaultOptions(ConnectionOptions options) {
+        this.defaultOptions = Objects.requireNonNull(options, "options");
+        return this;
+    }
+
+    /** A named endpoint with the default options. */
+    public ConnectionFactoryBuilder endpoint(String name, Endpoint endpoint) {
+        return endpoint(name, endpoint, null);
+    }
+
+    /** A named endpoint with its own options ({@code null}: the default options). */
+    public ConnectionFactoryBuilder endpoint(String name, Endpoint endpoint, ConnectionOptions options) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(endpoint, "endpoint");
+        if (name.isBlank()) throw new IllegalArgumentException("endpoint name must not be blank");
+        endpoints.put(name, new NamedEndpoint(name, endpoint, options));
+        return this;
+    }
+
+    /**
+     * The executor that runs connections' I/O tasks (each open connection keeps one task blocked in a socket
+     * read, and runs a writer task while it has requests to write). The factory does not shut it down. When
+     * none is given, the factory owns one: virtual threads on Java 21 and later, else a cached pool of daemon
+     * threads that end after a minute unused; it is shut down by {@link ConnectionFactory#close()}.
+     */
+    public ConnectionFactoryBuilder executor(Executor executor) {
+        this.executor = executor;
+        return this;
+    }
+
+    /** The prefix of the names of the threads the factory starts. Default {@code pipelane}. */
+    public ConnectionFactoryBuilder threadNamePrefix(String prefix) {
+        this.threadNamePrefix = Objects.requireNonNull(prefix, "prefix");
+        return this;
+    }
+
+    public ConnectionFactory build() {
+        return new PipelaneConnectionFactory(defaultOptions, Map.copyOf(endpoints), executor, threadNamePrefix);
+    }
+}

@@ -1,0 +1,351 @@
+package io.pipelane;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+
+/**
+ * Everything that shapes one connection: persistence, the {@code finalise} callback, TLS, timeouts, pipeline
+ * depth and parser limits. Immutable; {@link #defaults()} holds safe defaults and {@link #toBuilder()} derives
+ * variants.
+ *
+ * <p>The builder's setter names are also the configuration keys of the OSGi component (see the README).
+ * Every timeout is positive: there is no "wait forever".
+ */
+public final class ConnectionOptions {
+    private static final ConnectionOptions DEFAULTS = new Builder().build();
+
+    private final Persistence persistence;
+    private final Function<? super Connection, ? extends CompletionStage<Void>> finaliser;
+    private final TlsOptions tls;
+    private final Executor executor;
+    private final Duration connectTimeout;
+    private final Duration handshakeTimeout;
+    private final Duration responseTimeout;
+    private final Duration idleReadTimeout;
+    private final Duration writeTimeout;
+    private final Duration bodyReadTimeout;
+    private final int maxPipelineDepth;
+    private final int maxBytesInFlight;
+    private final boolean pipelineAfterNonIdempotent;
+    private final int maxResponseHeadBytes;
+    private final int maxHeaderCount;
+    private final int maxChunkLineBytes;
+    private final long maxBufferedBodyBytes;
+    private final int maxBufferedRequestBodyBytes;
+
+    private ConnectionOptions(Builder b) {
+        this.persistence = b.persistence;
+        this.finaliser = b.finaliser;
+        this.tls = b.tls;
+        this.executor = b.executor;
+        this.connectTimeout = b.connectTimeout;
+        this.handshakeTimeout = b.handshakeTimeout;
+        this.responseTimeout = b.responseTimeout;
+        this.idleReadTimeout = b.idleReadTimeout;
+        this.writeTimeout = b.writeTimeout;
+        this.bodyReadTimeout = b.bodyReadTimeout;
+        this.maxPipelineDepth = b.maxPipelineDepth;
+        this.maxBytesInFlight = b.maxBytesInFlight;
+        this.pipelineAfterNonIdempotent = b.pipelineAfterNonIdempotent;
+        this.maxResponseHeadBytes = b.maxResponseHeadBytes;
+        this.maxHeaderCount = b.maxHeaderCount;
+        this.maxChunkLineBytes = b.maxChunkLineBytes;
+        this.maxBufferedBodyBytes = b.maxBufferedBodyBytes;
+        this.maxBufferedRequestBodyBytes = b.maxBufferedRequestBodyBytes;
+    }
+
+    public static ConnectionOptions defaults() {
+        return DEFAULTS;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** {@link Persistence#AUTO} by default. */
+    public Persistence persistence() {
+        return persistence;
+    }
+
+    /** The {@code finalise} callback, or {@code null}. See {@link Builder#finaliser}. */
+    public Function<? super Connection, ? extends CompletionStage<Void>> finaliser() {
+        return finaliser;
+    }
+
+    public TlsOptions tls() {
+        return tls;
+    }
+
+    /** The executor that runs the connection's I/O tasks, or {@code null} for the factory's. */
+    public Executor executor() {
+        return executor;
+    }
+
+    /** TCP (or Unix socket) connect. Default 10 s. */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** TLS handshake. Default 10 s. */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /**
+     * From the moment the oldest unanswered request has been written (or the response before it completed,
+     * whichever is later) to the first byte of its response. Default 30 s.
+     */
+    public Duration responseTimeout() {
+        return responseTimeout;
+    }
+
+    /** Silence in the middle of a response (between two reads). Default 30 s. */
+    public Duration idleReadTimeout() {
+        return idleReadTimeout;
+    }
+
+    /** A socket write that makes no progress. Default 30 s. */
+    public Duration writeTimeout() {
+        return writeTimeout;
+    }
+
+    /** How long a streamed body may wait for the application to read it. Default 30 s. */
+    public Duration bodyReadTimeout() {
+        return bodyReadTimeout;
+    }
+
+    /** The most requests written and not yet answered. Default 32. */
+    public int maxPipelineDepth() {
+        return maxPipelineDepth;
+    }
+
+    /**
+     * The most request bytes written and not yet answered (some servers reset deep pipelines when their
+     * request buffer fills). A request larger than this is still sent when nothing else is in flight.
+     * Default 32 KiB.
+     */
+    public int maxBytesInFlight() {
+        return maxBytesInFlight;
+    }
+
+    /**
+     * Whether requests may be pipelined behind a request that is not idempotent before its response status
+     * has arrived (RFC 9112 §9.3.2 advises against it). Default {@code false}.
+     */
+    public boolean pipelineAfterNonIdempotent() {
+        return pipelineAfterNonIdempotent;
+    }
+
+    /** The status line and header fields of a response together. Default 64 KiB. */
+    public int maxResponseHeadBytes() {
+        return maxResponseHeadBytes;
+    }
+
+    /** Header (or trailer) fields in one response. Default 128. */
+    public int maxHeaderCount() {
+        return maxHeaderCount;
+    }
+
+    /** One chunk-size line, extensions included. Default 4 KiB. */
+    public int maxChunkLineBytes() {
+        return maxChunkLineBytes;
+    }
+
+    /** The largest body a buffering {@link BodyHandler} accepts. Default 16 MiB. */
+    public long maxBufferedBodyBytes() {
+        return maxBufferedBodyBytes;
+    }
+
+    /**
+     * The largest request body of unknown length that is buffered to be sent with {@code Content-Length} when
+     * the connection is not yet known to pipeline. Default 1 MiB.
+     */
+    public int maxBufferedRequestBodyBytes() {
+        return maxBufferedRequestBodyBytes;
+    }
+
+    @Override
+    public String toString() {
+        return "ConnectionOptions{persistence=" + persistence + ", connectTimeout=" + connectTimeout
+                + ", handshakeTimeout=" + handshakeTimeout + ", responseTimeout=" + responseTimeout
+                + ", idleReadTimeout=" + idleReadTimeout + ", writeTimeout=" + writeTimeout
+                + ", bodyReadTimeout=" + bodyReadTimeout + ", maxPipelineDepth=" + maxPipelineDepth
+                + ", maxBytesInFlight=" + maxBytesInFlight
+                + ", pipelineAfterNonIdempotent=" + pipelineAfterNonIdempotent
+                + ", maxResponseHeadBytes=" + maxResponseHeadBytes + ", maxHeaderCount=" + maxHeaderCount
+                + ", maxChunkLineBytes=" + maxChunkLineBytes + ", maxBufferedBodyBytes=" + maxBufferedBodyBytes
+                + ", maxBufferedRequestBodyBytes=" + maxBufferedRequestBodyBytes + ", tls=" + tls + "}";
+    }
+
+    /**
+     * Builds {@link ConnectionOptions}. Each setter checks its value and throws
+     * {@link IllegalArgumentException} naming the option when it is out of range.
+     */
+    public static final class Builder {
+        private Persistence persistence = Persistence.AUTO;
+        private Function<? super Connection, ? extends CompletionStage<Void>> finaliser;
+        private TlsOptions tls = TlsOptions.defaults();
+        private Executor executor;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private Duration responseTimeout = Duration.ofSeconds(30);
+        private Duration idleReadTimeout = Duration.ofSeconds(30);
+        private Duration writeTimeout = Duration.ofSeconds(30);
+        private Duration bodyReadTimeout = Duration.ofSeconds(30);
+        private int maxPipelineDepth = 32;
+        private int maxBytesInFlight = 32 * 1024;
+        private boolean pipelineAfterNonIdempotent;
+        private int maxResponseHeadBytes = 64 * 1024;
+        private int maxHeaderCount = 128;
+        private int maxChunkLineBytes = 4 * 1024;
+        private long maxBufferedBodyBytes = 16L * 1024 * 1024;
+        private int maxBufferedRequestBodyBytes = 1024 * 1024;
+
+        private Builder() {
+        }
+
+        private Builder(ConnectionOptions o) {
+            persistence = o.persistence;
+            finaliser = o.finaliser;
+            tls = o.tls;
+            executor = o.executor;
+            connectTimeout = o.connectTimeout;
+            handshakeTimeout = o.handshakeTimeout;
+            responseTimeout = o.responseTimeout;
+            idleReadTimeout = o.idleReadTimeout;
+            writeTimeout = o.writeTimeout;
+            bodyReadTimeout = o.bodyReadTimeout;
+            maxPipelineDepth = o.maxPipelineDepth;
+            maxBytesInFlight = o.maxBytesInFlight;
+            pipelineAfterNonIdempotent = o.pipelineAfterNonIdempotent;
+            maxResponseHeadBytes = o.maxResponseHeadBytes;
+            maxHeaderCount = o.maxHeaderCount;
+            maxChunkLineBytes = o.maxChunkLineBytes;
+            maxBufferedBodyBytes = o.maxBufferedBodyBytes;
+            maxBufferedRequestBodyBytes = o.maxBufferedRequestBodyBytes;
+        }
+
+        public Builder persistence(Persistence persistence) {
+            this.persistence = Objects.requireNonNull(persistence, "persistence");
+            return this;
+        }
+
+        /**
+         * The {@code finalise} callback: run exactly once when the connection closes, for any reason, before
+         * the requests still waiting are failed; they are failed when the returned stage completes. It runs on
+         * the thread that closes the connection (the caller of {@link Connection#close()}, or the reader).
+         */
+        public Builder finaliser(Function<? super Connection, ? extends CompletionStage<Void>> finaliser) {
+            this.finaliser = finaliser;
+            return this;
+        }
+
+        public Builder tls(TlsOptions tls) {
+            this.tls = Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
+        /** The executor for this connection's I/O tasks; {@code null} for the factory's. */
+        public Builder executor(Executor executor) {
+            this.executor = executor;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration d) {
+            this.connectTimeout = positive("connectTimeout", d);
+            return this;
+        }
+
+        public Builder handshakeTimeout(Duration d) {
+            this.handshakeTimeout = positive("handshakeTimeout", d);
+            return this;
+        }
+
+        public Builder responseTimeout(Duration d) {
+            this.responseTimeout = positive("responseTimeout", d);
+            return this;
+        }
+
+        public Builder idleReadTimeout(Duration d) {
+            this.idleReadTimeout = positive("idleReadTimeout", d);
+            return this;
+        }
+
+        public Builder writeTimeout(Duration d) {
+            this.writeTimeout = positive("writeTimeout", d);
+            return this;
+        }
+
+        public Builder bodyReadTimeout(Duration d) {
+            this.bodyReadTimeout = positive("bodyReadTimeout", d);
+            return this;
+        }
+
+        public Builder maxPipelineDepth(int n) {
+            this.maxPipelineDepth = (int) atLeast("maxPipelineDepth", n, 1);
+            return this;
+        }
+
+        public Builder maxBytesInFlight(int n) {
+            this.maxBytesInFlight = (int) atLeast("maxBytesInFlight", n, 1);
+            return this;
+        }
+
+        public Builder pipelineAfterNonIdempotent(boolean allow) {
+            this.pipelineAfterNonIdempotent = allow;
+            return this;
+        }
+
+        public Builder maxResponseHeadBytes(int n) {
+            this.maxResponseHeadBytes = (int) atLeast("maxResponseHeadBytes", n, 64);
+            return this;
+        }
+
+        public Builder maxHeaderCount(int n) {
+            this.maxHeaderCount = (int) atLeast("maxHeaderCount", n, 1);
+            return this;
+        }
+
+        public Builder maxChunkLineBytes(int n) {
+            this.maxChunkLineBytes = (int) atLeast("maxChunkLineBytes", n, 8);
+            return this;
+        }
+
+        public Builder maxBufferedBodyBytes(long n) {
+            this.maxBufferedBodyBytes = atLeast("maxBufferedBodyBytes", n, 0);
+            if (n > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("maxBufferedBodyBytes: " + n + " is larger than a Java array");
+            }
+            return this;
+        }
+
+        public Builder maxBufferedRequestBodyBytes(int n) {
+            this.maxBufferedRequestBodyBytes = (int) atLeast("maxBufferedRequestBodyBytes", n, 0);
+            return this;
+        }
+
+        public ConnectionOptions build() {
+            return new ConnectionOptions(this);
+        }
+
+        private static Duration positive(String name, Duration d) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + ": " + d + " is not a positive duration");
+            }
+            return d;
+        }
+
+        private static long atLeast(String name, long n, long min) {
+            if (n < min) throw new IllegalArgumentException(name + ": " + n + " is less than " + min);
+            return n;
+        }
+    }
+}

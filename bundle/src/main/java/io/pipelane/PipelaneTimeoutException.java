@@ -1,0 +1,46 @@
+package io.pipelane;
+
+import java.time.Duration;
+
+/**
+ * A timeout of {@link ConnectionOptions} expired. The connection is closed; the request that was waiting
+ * when the timeout expired fails with this exception and the others fail with {@link RetryException} or
+ * {@link PossiblyProcessedException} whose cause is this exception. Pipelane never retries the request that
+ * timed out: a slow server is not made faster by sending it the same request again.
+ */
+public class PipelaneTimeoutException extends PipelaneException {
+    private static final long serialVersionUID = 1L;
+
+    /** Which timeout expired. */
+    public enum Phase {
+        /** Establishing the TCP (or Unix socket) connection. */
+        CONNECT,
+        /** The TLS handshake. */
+        HANDSHAKE,
+        /** Waiting for the first byte of a response after its request was written. */
+        RESPONSE,
+        /** Silence in the middle of a response. */
+        IDLE_READ,
+        /** A socket write that made no progress. */
+        WRITE,
+        /** A streamed response body that the application did not read. */
+        BODY_READ
+    }
+
+    private final Phase phase;
+    private final Duration timeout;
+
+    public PipelaneTimeoutException(Phase phase, Duration timeout, String message) {
+        super(message + " (" + phase + " timeout " + timeout.toMillis() + " ms)");
+        this.phase = phase;
+        this.timeout = timeout;
+    }
+
+    public Phase phase() {
+        return phase;
+    }
+
+    public Duration timeout() {
+        return timeout;
+    }
+}

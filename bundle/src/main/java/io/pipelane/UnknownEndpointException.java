@@ -1,0 +1,17 @@
+package io.pipelane;
+
+/** No endpoint of that name is configured (or it was deleted). The message names it. */
+public class UnknownEndpointException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    private final String endpointName;
+
+    public UnknownEndpointException(String endpointName) {
+        super("no endpoint named '" + endpointName + "' is configured");
+        this.endpointName = endpointName;
+    }
+
+    public String endpointName() {
+        return endpointName;
+    }
+}

@@ -1,0 +1,112 @@
+package io.pipelane.internal.codec;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * A write buffer that coalesces pipelined requests into few writes to the underlying stream: request heads
+ * and small bodies are copied into one array, which goes out in a single {@code write} when the writer has
+ * nothing more to send ({@link #flush()}) or when the array is full. Writes larger than the free space after a
+ * flush go straight through, uncopied.
+ *
+ * <p>Not thread-safe: it belongs to the connection's writer.
+ */
+public final class BatchOutput extends OutputStream {
+    private final OutputStream out;
+    private final byte[] buf;
+    private int count;
+    private long writeCalls;
+    private long bytesWritten;
+
+    public BatchOutput(OutputStream out, int capacity) {
+        this.out = out;
+        this.buf = new byte[capacity];
+    }
+
+    /** Bytes buffered and not yet written to the underlying stream. */
+    public int buffered() {
+        return count;
+    }
+
+    /** How many times the underlying stream's {@code write} was called. */
+    public long writeCalls() {
+        return writeCalls;
+    }
+
+    /** Bytes handed to the underlying stream. */
+    public long bytesWritten() {
+        return bytesWritten;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        if (count == buf.length) drain();
+        buf[count++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        if (len > buf.length - count) {
+            drain();
+            if (len >= buf.length) {
+                writeThrough(b, off, len);
+                return;
+            }
+        }
+        System.arraycopy(b, off, buf, count, len);
+        count += len;
+    }
+
+    /** Writes the chars of {@code s}, each of which must be below 0x100 (checked when requests are built). */
+    public void writeLatin1(String s) throws IOException {
+        int n = s.length();
+        if (n > buf.length - count) {
+            drain();
+            if (n > buf.length) {
+                for (int i = 0; i < n; i++) write(s.charAt(i));
+                return;
+            }
+        }
+        for (int i = 0; i < n; i++) buf[count + i] = (byte) s.charAt(i);
+        count += n;
+    }
+
+    public void writeDecimal(long v) throws IOException {
+        writeLatin1(Long.toString(v));
+    }
+
+    public void writeHex(long v) throws IOException {
+        writeLatin1(Long.toHexString(v));
+    }
+
+    public void writeCrlf() throws IOException {
+        if (buf.length - count < 2) drain();
+        buf[count++] = '\r';
+        buf[count++] = '\n';
+    }
+
+    /** Writes the buffered bytes to the underlying stream (one write call) and flushes it. */
+    @Override
+    public void flush() throws IOException {
+        drain();
+        out.flush();
+    }
+
+    private void drain() throws IOException {
+        if (count > 0) {
+            writeThrough(buf, 0, count);
+            count = 0;
+        }
+    }
+
+    private void writeThrough(byte[] b, int off, int len) throws IOException {
+        writeCalls++;
+        bytesWritten += len;
+        out.write(b, off, len);
+    }
+
+    /** Drops buffered bytes without writing them (the connection is failing). */
+    public void discard() {
+        count = 0;
+    }
+}

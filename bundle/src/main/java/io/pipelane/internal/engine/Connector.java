@@ -1,0 +1,108 @@
+package io.pipelane.internal.engine;
+
+import io.pipelane.ConnectionOptions;
+import io.pipelane.Endpoint;
+import io.pipelane.PipelaneTimeoutException;
+import io.pipelane.TlsOptions;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.channels.SocketChannel;
+import java.security.GeneralSecurityException;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+
+/** Opens the transport of an endpoint: TCP connect, then the TLS handshake for {@code https}. Blocking. */
+final class Connector {
+    private Connector() {
+    }
+
+    /** The phases of connecting, reported so that the watchdog can enforce their timeouts and abort them. */
+    interface Progress {
+        /** Connecting has started; closing {@code handle} aborts it. */
+        void connecting(java.io.Closeable handle);
+
+        /** The TCP connection is up and the TLS handshake starts. */
+        void handshaking();
+    }
+
+    static Transport open(Endpoint endpoint, ConnectionOptions options, Progress progress) throws IOException {
+        if (endpoint.scheme() == Endpoint.Scheme.UNIX) {
+            SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            progress.connecting(channel);
+            try {
+                channel.connect(UnixDomainSocketAddress.of(endpoint.socketPath()));
+            } catch (IOException e) {
+                channel.close();
+                throw new IOException("cannot connect to unix socket " + endpoint.socketPath() + ": " + e, e);
+            }
+            return new UnixTransport(channel);
+        }
+        Socket socket = new Socket();
+        progress.connecting(socket);
+        try {
+            socket.setTcpNoDelay(true); // requests are batched by the writer and flushed explicitly
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(endpoint.host()), endpoint.port());
+            socket.connect(address, (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
+        } catch (SocketTimeoutException e) {
+            socket.close();
+            throw new PipelaneTimeoutException(PipelaneTimeoutException.Phase.CONNECT, options.connectTimeout(),
+                    "connecting to " + endpoint + " timed out");
+        } catch (UnknownHostException e) {
+            socket.close();
+            throw new UnknownHostException("unknown host " + endpoint.host() + " of endpoint " + endpoint);
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+        PlainTransport plain = new PlainTransport(socket);
+        if (!endpoint.isSecure()) return plain;
+
+        progress.handshaking();
+        TlsTransport tls = new TlsTransport(plain, sslEngine(endpoint, options.tls()));
+        try {
+            tls.handshake();
+        } catch (IOException | RuntimeException e) {
+            plain.close();
+            throw e;
+        }
+        return tls;
+    }
+
+    static SSLEngine sslEngine(Endpoint endpoint, TlsOptions tls) throws IOException {
+        SSLContext context;
+        try {
+            context = tls.effectiveSslContext();
+        } catch (GeneralSecurityException e) {
+            throw new IOException("no SSL context for " + endpoint + ": " + e, e);
+        }
+        SSLEngine engine = context.createSSLEngine(endpoint.host(), endpoint.port());
+        engine.setUseClientMode(true);
+        SSLParameters p = engine.getSSLParameters();
+        if (tls.hostnameVerification()) p.setEndpointIdentificationAlgorithm("HTTPS");
+        if (!isIpLiteral(endpoint.host())) p.setServerNames(List.of(new SNIHostName(endpoint.host())));
+        p.setApplicationProtocols(new String[] {"http/1.1"});
+        if (!tls.protocols().isEmpty()) p.setProtocols(tls.protocols().toArray(String[]::new));
+        if (!tls.cipherSuites().isEmpty()) p.setCipherSuites(tls.cipherSuites().toArray(String[]::new));
+        engine.setSSLParameters(p);
+        return engine;
+    }
+
+    static boolean isIpLiteral(String host) {
+        if (host.indexOf(':') >= 0) return true; // IPv6
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if ((c < '0' || c > '9') && c != '.') return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,77 @@
+package io.pipelane.internal.engine;
+
+import io.pipelane.BodyHandler;
+import io.pipelane.BodySink;
+import io.pipelane.Headers;
+import io.pipelane.Request;
+import io.pipelane.Response;
+import io.pipelane.ResponseHead;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One request and its response on a connection. Created by {@code call}, moved from the connection's waiting
+ * queue to its in-flight queue by the writer, and completed (or failed) exactly once.
+ *
+ * <p>Fields written by one thread and read by another are read under the connection's lock, or are volatile.
+ */
+final class Exchange<T> {
+    final Request request;
+    final BodyHandler<T> handler;
+    final CompletableFuture<Response<T>> future = new CompletableFuture<>();
+
+    /** Set by the writer, under the connection lock, just before the first byte of this request goes out. */
+    boolean sent;
+    /** Request bytes (head and body) written, for maxBytesInFlight; set under the connection lock. */
+    int wireBytes;
+    /** When the request was fully handed to the socket (System.nanoTime), 0 before. */
+    volatile long writtenAt;
+    /** Written after a response that carried Connection: close: the server will not process it. */
+    boolean afterCloseResponse;
+    /** Set by the reader once the final head has arrived. */
+    volatile ResponseHead head;
+    /** The body sink, once the final head has arrived. Used by the reader thread. */
+    BodySink<T> sink;
+    /** The sink failed with a recoverable error: the rest of the body is read and dropped. */
+    boolean discardBody;
+
+    Exchange(Request request, BodyHandler<T> handler) {
+        this.request = request;
+        this.handler = handler;
+    }
+
+    /** Wires the sink's body value to the response future. Called by the reader with the final head. */
+    void open(ResponseHead head, BodySink<T> sink, CompletableFuture<Headers> trailers) {
+        this.head = head;
+        this.sink = sink;
+        sink.body().whenComplete((body, error) -> {
+            if (error != null) {
+                future.completeExceptionally(unwrap(error));
+            } else {
+                future.complete(new Response<>(request, head, body, trailers));
+            }
+        });
+    }
+
+    /** Fails the response (and its body sink, if any). Safe to call more than once. */
+    void fail(Throwable cause) {
+        BodySink<T> s = sink;
+        if (s != null) {
+            try {
+                s.onError(cause);
+            } catch (RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        }
+        future.completeExceptionally(cause);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
+    @Override
+    public String toString() {
+        return request.toString();
+    }
+}

@@ -1,0 +1,150 @@
+package io.pipelane.internal.engine;
+
+import io.pipelane.Connection;
+import io.pipelane.ConnectionClosedException;
+import io.pipelane.ConnectionFactory;
+import io.pipelane.ConnectionOptions;
+import io.pipelane.Endpoint;
+import io.pipelane.UnknownEndpointException;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The plain-Java {@link ConnectionFactory}: named endpoints, default options, the executor for connections'
+ * I/O, one {@link Watchdog} for their timeouts, and the set of live connections (closed with the factory).
+ *
+ * <p>The configuration can be replaced at run time ({@link #configure}): new connections use the new values,
+ * connections already open keep theirs.
+ */
+public final class PipelaneConnectionFactory implements ConnectionFactory {
+    private static final System.Logger LOG = System.getLogger("io.pipelane");
+
+    private volatile ConnectionOptions defaultOptions;
+    private volatile Map<String, NamedEndpoint> endpoints;
+    private final Executor executor;
+    private final ExecutorService ownedExecutor;
+    private final Watchdog watchdog;
+    private final Set<HttpConnection> live = ConcurrentHashMap.newKeySet();
+    private final AtomicLong ids = new AtomicLong();
+    private boolean closed; // guarded by this
+
+    /**
+     * @param executor runs the connections' I/O tasks; {@code null} for one the factory owns and shuts down
+     */
+    public PipelaneConnectionFactory(ConnectionOptions defaultOptions, Map<String, NamedEndpoint> endpoints,
+                                     Executor executor, String threadNamePrefix) {
+        this.defaultOptions = Objects.requireNonNull(defaultOptions, "defaultOptions");
+        this.endpoints = Map.copyOf(endpoints);
+        this.ownedExecutor = executor == null ? IoExecutors.create(threadNamePrefix) : null;
+        this.executor = executor != null ? executor : ownedExecutor;
+        this.watchdog = new Watchdog(threadNamePrefix + "-watchdog");
+    }
+
+    /** Replaces the default options and the named endpoints, for connections created from now on. */
+    public void configure(ConnectionOptions defaultOptions, Map<String, NamedEndpoint> endpoints) {
+        this.defaultOptions = Objects.requireNonNull(defaultOptions, "defaultOptions");
+        this.endpoints = Map.copyOf(endpoints);
+    }
+
+    /** The named endpoints now configured. */
+    public Map<String, NamedEndpoint> endpoints() {
+        return endpoints;
+    }
+
+    @Override
+    public ConnectionOptions defaultOptions() {
+        return defaultOptions;
+    }
+
+    @Override
+    public Connection create(Endpoint endpoint, ConnectionOptions options) {
+        return open(endpoint, options);
+    }
+
+    @Override
+    public CompletionStage<Connection> connect(Endpoint endpoint, ConnectionOptions options) {
+        return open(endpoint, options).connected;
+    }
+
+    @Override
+    public Connection create(String endpointName) {
+        NamedEndpoint e = named(endpointName);
+        return open(e.endpoint(), e.optionsOr(defaultOptions));
+    }
+
+    @Override
+    public CompletionStage<Connection> connect(String endpointName) {
+        NamedEndpoint e = named(endpointName);
+        return open(e.endpoint(), e.optionsOr(defaultOptions)).connected;
+    }
+
+    private NamedEndpoint named(String name) {
+        Objects.requireNonNull(name, "endpointName");
+        NamedEndpoint e = endpoints.get(name);
+        if (e == null) throw new UnknownEndpointException(name);
+        return e;
+    }
+
+    private HttpConnection open(Endpoint endpoint, ConnectionOptions options) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(options, "options");
+        Executor ex = options.executor() != null ? options.executor() : executor;
+        HttpConnection c = new HttpConnection(ids.incrementAndGet(), endpoint, options, ex, watchdog, live::remove);
+        synchronized (this) {
+            if (closed) throw new IllegalStateException("the connection factory is closed");
+            live.add(c);
+        }
+        c.start();
+        return c;
+    }
+
+    /** The connections that have not ended yet, oldest first. */
+    public List<Connection> connections() {
+        List<HttpConnection> list = new ArrayList<>(live);
+        list.sort(Comparator.comparingLong(HttpConnection::id));
+        return List.copyOf(list);
+    }
+
+    /**
+     * Closes every connection; outstanding requests fail with a {@link ConnectionClosedException} cause
+     * naming the factory. Stops the watchdog and, if the factory owns its executor, shuts it down and waits
+     * for its threads (at most 5 s).
+     */
+    @Override
+    public void close() {
+        close(new ConnectionClosedException("the Pipelane connection factory was closed"));
+    }
+
+    /** {@link #close()} with the reason given to outstanding requests. */
+    public void close(ConnectionClosedException reason) {
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+        }
+        for (HttpConnection c : new ArrayList<>(live)) c.close(reason);
+        watchdog.stop();
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdown();
+            try {
+                if (!ownedExecutor.awaitTermination(5, TimeUnit.SECONDS)) {
+                    LOG.log(System.Logger.Level.WARNING, "Pipelane I/O threads still running 5 s after close");
+                    ownedExecutor.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ownedExecutor.shutdownNow();
+            }
+        }
+    }
+}

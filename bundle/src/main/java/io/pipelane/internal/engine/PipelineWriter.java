@@ -1,0 +1,220 @@
+package io.pipelane.internal.engine;
+
+import io.pipelane.PipelaneException;
+import io.pipelane.RequestBody;
+import io.pipelane.internal.codec.BatchOutput;
+import io.pipelane.internal.codec.ChunkedOutputStream;
+import io.pipelane.internal.codec.RequestEncoder;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The writer task of a connection: takes every request the pipeline allows, encodes them back to back into one
+ * {@link BatchOutput}, and flushes it in a single socket write when nothing more may be written now. It then
+ * ends; the connection submits it again when there is more to write or the pipeline has room again.
+ *
+ * <p>At most one instance runs at a time per connection (the connection's {@code writerScheduled}), so its
+ * fields need no lock. A request's bytes count as sent from the moment a socket write that includes them
+ * starts (see {@link HttpConnection#markSent}).
+ */
+final class PipelineWriter implements Runnable {
+    /** Batch size: room for well over a hundred typical request heads. */
+    static final int BATCH_BYTES = 32 * 1024;
+
+    private final HttpConnection connection;
+    private final Transport transport;
+    private final BatchOutput batch;
+    /** Requests with bytes in the batch that have not gone to the socket yet. */
+    private final List<Exchange<?>> unsent = new ArrayList<>();
+    private IOException transportError;
+
+    // the step chosen by the connection, set under its lock
+    private Exchange<?> next;
+    private boolean nextClose;
+    private boolean nextChunkedAllowed;
+    private volatile Exchange<?> current;
+
+    PipelineWriter(HttpConnection connection, Transport transport) {
+        this.connection = connection;
+        this.transport = transport;
+        this.batch = new BatchOutput(new TransportOutput(), BATCH_BYTES);
+    }
+
+    /** Called by the connection, under its lock, when it chooses {@link HttpConnection.WriterStep#WRITE}. */
+    void next(Exchange<?> e, boolean close, boolean chunkedAllowed) {
+        next = e;
+        nextClose = close;
+        nextChunkedAllowed = chunkedAllowed;
+    }
+
+    /** The request being written, for the write timeout. */
+    Exchange<?> current() {
+        return current;
+    }
+
+    long writeCalls() {
+        return batch.writeCalls();
+    }
+
+    long bytesWritten() {
+        return batch.bytesWritten();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                switch (connection.nextWriterStep(this, batch.buffered() > 0)) {
+                    case WRITE:
+                        write(next, nextClose, nextChunkedAllowed);
+                        break;
+                    case FLUSH:
+                        batch.flush();
+                        break;
+                    case HALF_CLOSE:
+                        batch.flush();
+                        connection.writeStartedAt = System.nanoTime();
+                        transport.shutdownOutput();
+                        connection.writeStartedAt = 0;
+                        connection.outputShutDown();
+                        break;
+                    default:
+                        return;
+                }
+            }
+        } catch (Throwable t) {
+            Exchange<?> e = current;
+            boolean transportFailed = t == transportError;
+            // A request whose own body failed mid-write is the victim; a socket error is classified for all.
+            connection.writeFailed(t, transportFailed ? null : e);
+        }
+    }
+
+    private void write(Exchange<?> e, boolean close, boolean chunkedAllowed) throws IOException {
+        current = e;
+        RequestBody body = e.request.body();
+        long length = body.contentLength();
+        byte[] buffered = null;
+        if (length < 0 && !chunkedAllowed) {
+            // Not known to pipeline yet: chunked is not allowed, so learn the length first, before any byte of
+            // this request reaches the wire (a failure here fails the request alone).
+            try {
+                buffered = readBounded(body, connection.options.maxBufferedRequestBodyBytes());
+            } catch (IOException | RuntimeException ex) {
+                current = null;
+                connection.notWritten(e, ex instanceof PipelaneException ? (PipelaneException) ex
+                        : new PipelaneException(e.request + " was not sent: its body failed: " + ex, ex));
+                return;
+            }
+            length = buffered.length;
+        }
+        RequestEncoder.Framing framing = RequestEncoder.framingFor(e.request.method(), length, chunkedAllowed);
+        unsent.add(e);
+        long start = batch.bytesWritten() + batch.buffered();
+        RequestEncoder.writeHead(e.request, connection.endpoint.authority(), null, framing, length, close, null, batch);
+        if (buffered != null) {
+            batch.write(buffered);
+        } else if (framing == RequestEncoder.Framing.CONTENT_LENGTH && length > 0) {
+            CountingOutput counting = new CountingOutput(batch);
+            body.writeTo(counting);
+            if (counting.count != length) {
+                throw new PipelaneException("the body of " + e.request + " wrote " + counting.count
+                        + " bytes but declared " + length);
+            }
+        } else if (framing == RequestEncoder.Framing.CHUNKED) {
+            ChunkedOutputStream chunked = new ChunkedOutputStream(batch);
+            body.writeTo(chunked);
+            chunked.finish();
+        }
+        long bytes = batch.bytesWritten() + batch.buffered() - start;
+        connection.written(e, (int) Math.min(Integer.MAX_VALUE, bytes));
+        current = null;
+    }
+
+    private static byte[] readBounded(RequestBody body, int limit) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(limit, 8192)) {
+            @Override
+            public void write(byte[] b, int off, int len) {
+                if (count + len > limit) throw new BodyTooLarge();
+                super.write(b, off, len);
+            }
+
+            @Override
+            public void write(int b) {
+                if (count + 1 > limit) throw new BodyTooLarge();
+                super.write(b);
+            }
+        };
+        try {
+            body.writeTo(out);
+        } catch (BodyTooLarge tooLarge) {
+            throw new PipelaneException("request body of unknown length exceeds maxBufferedRequestBodyBytes="
+                    + limit + ": the connection is not known to pipeline yet, so the body cannot be sent chunked"
+                    + " and must be buffered to learn its length; the request was not sent");
+        }
+        return out.toByteArray();
+    }
+
+    /** Thrown out of the bounded buffer, caught in readBounded. */
+    private static final class BodyTooLarge extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BodyTooLarge() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** Counts body bytes to check them against the declared Content-Length. */
+    private static final class CountingOutput extends OutputStream {
+        private final OutputStream out;
+        long count;
+
+        CountingOutput(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            count++;
+            out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            count += len;
+            out.write(b, off, len);
+        }
+    }
+
+    /**
+     * The batch's way to the socket: marks the batched requests as sent, times the write for the watchdog, and
+     * remembers socket errors (to tell them from errors of a request's own body).
+     */
+    private final class TransportOutput extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (!unsent.isEmpty()) {
+                connection.markSent(unsent);
+                unsent.clear();
+            }
+            connection.writeStartedAt = System.nanoTime();
+            try {
+                transport.write(b, off, len);
+            } catch (IOException e) {
+                transportError = e;
+                throw e;
+            } finally {
+                connection.writeStartedAt = 0;
+            }
+        }
+    }
+}

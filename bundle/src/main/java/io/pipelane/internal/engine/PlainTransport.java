@@ -1,0 +1,57 @@
+package io.pipelane.internal.engine;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+
+/** TCP through a blocking {@link Socket}. */
+final class PlainTransport implements Transport {
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    PlainTransport(Socket socket) throws IOException {
+        this.socket = socket;
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+    }
+
+    Socket socket() {
+        return socket;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        return in.read(b, off, len);
+    }
+
+    @Override
+    public boolean endedCleanly() {
+        return true;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+    }
+
+    @Override
+    public void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing: nothing left to do
+        }
+    }
+
+    @Override
+    public String describe() {
+        return socket.getLocalSocketAddress() + " -> " + socket.getRemoteSocketAddress();
+    }
+}

@@ -1,0 +1,30 @@
+package io.pipelane.internal.engine;
+
+import java.io.IOException;
+
+/**
+ * A connected byte stream: TCP, TLS over TCP, or a Unix domain socket. Blocking. One thread reads while
+ * another writes; {@link #close()} may come from any thread and unblocks both.
+ */
+interface Transport {
+    /** Reads into {@code b}; blocks until at least one byte arrives. Returns -1 at the end of input. */
+    int read(byte[] b, int off, int len) throws IOException;
+
+    /**
+     * After {@link #read} returned -1: whether the input ended cleanly. Always {@code true} for TCP and Unix
+     * sockets; for TLS, whether the peer sent {@code close_notify} (RFC 9112 §9.8).
+     */
+    boolean endedCleanly();
+
+    /** Writes all of {@code b[off, off+len)}. */
+    void write(byte[] b, int off, int len) throws IOException;
+
+    /** Shuts the write side: TCP FIN; for TLS, {@code close_notify} and then FIN. Reading goes on. */
+    void shutdownOutput() throws IOException;
+
+    /** Closes both directions at once. Idempotent; never throws. */
+    void close();
+
+    /** A short description for logs, e.g. {@code 127.0.0.1:8080 -> 127.0.0.1:41234}. */
+    String describe();
+}

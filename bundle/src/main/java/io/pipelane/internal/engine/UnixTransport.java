@@ -1,0 +1,68 @@
+package io.pipelane.internal.engine;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+
+/**
+ * A Unix domain socket through a blocking {@link SocketChannel} (Java 16+). Reads and writes go to the channel
+ * directly rather than through {@code Channels.newInputStream}, whose streams share one lock and would block
+ * the writer behind a pending read.
+ */
+final class UnixTransport implements Transport {
+    private final SocketChannel channel;
+    private ByteBuffer readView;
+    private ByteBuffer writeView;
+
+    UnixTransport(SocketChannel channel) {
+        this.channel = channel;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        ByteBuffer view = readView;
+        if (view == null || view.array() != b) {
+            view = readView = ByteBuffer.wrap(b);
+        }
+        view.limit(off + len).position(off);
+        return channel.read(view);
+    }
+
+    @Override
+    public boolean endedCleanly() {
+        return true;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        ByteBuffer view = writeView;
+        if (view == null || view.array() != b) {
+            view = writeView = ByteBuffer.wrap(b);
+        }
+        view.limit(off + len).position(off);
+        while (view.hasRemaining()) channel.write(view);
+    }
+
+    @Override
+    public void shutdownOutput() throws IOException {
+        channel.shutdownOutput();
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing: nothing left to do
+        }
+    }
+
+    @Override
+    public String describe() {
+        try {
+            return "unix:" + channel.getRemoteAddress();
+        } catch (IOException e) {
+            return "unix:(closed)";
+        }
+    }
+}
