@@ -1,0 +1,176 @@
+package io.pipelane.internal.engine;
+
+import io.pipelane.BodyHandlers;
+import io.pipelane.Connection;
+import io.pipelane.ConnectionFactory;
+import io.pipelane.ConnectionOptions;
+import io.pipelane.ConnectionState;
+import io.pipelane.Endpoint;
+import io.pipelane.Persistence;
+import io.pipelane.PipelaneTimeoutException;
+import io.pipelane.PipelaneTimeoutException.Phase;
+import io.pipelane.PossiblyProcessedException;
+import io.pipelane.Request;
+import io.pipelane.RequestBody;
+import io.pipelane.RetryException;
+import io.pipelane.testing.ScriptedServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each timeout of ConnectionOptions, provoked by a real server that stalls at the right moment. */
+class TimeoutsTest {
+    private static final Duration SHORT = Duration.ofMillis(300);
+
+    private final ConnectionFactory factory = ConnectionFactory.builder().build();
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        factory.close();
+        for (AutoCloseable r : resources) r.close();
+    }
+
+    private ScriptedServer server(ScriptedServer.Script script) throws IOException {
+        ScriptedServer s = new ScriptedServer(script);
+        resources.add(s);
+        return s;
+    }
+
+    private static Throwable failure(CompletableFuture<?> f) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+        return e.getCause();
+    }
+
+    private static PipelaneTimeoutException assertTimeout(Phase phase, Throwable t) {
+        PipelaneTimeoutException timeout = assertInstanceOf(PipelaneTimeoutException.class, t);
+        assertEquals(phase, timeout.phase());
+        return timeout;
+    }
+
+    @Test
+    void connectTimeout() throws Exception {
+        // A listening socket whose accept queue is full: the kernel drops further SYNs, so connecting hangs.
+        ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        resources.add(full);
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), full.getLocalPort());
+        for (int i = 0; i < 64; i++) {
+            Socket s = new Socket();
+            resources.add(s);
+            try {
+                s.connect(address, 200);
+            } catch (SocketTimeoutException queueFull) {
+                break;
+            }
+        }
+        ConnectionOptions options = ConnectionOptions.builder().connectTimeout(SHORT).build();
+        Endpoint endpoint = Endpoint.http("127.0.0.1", full.getLocalPort());
+        assertTimeout(Phase.CONNECT, failure(factory.connect(endpoint, options).toCompletableFuture()));
+
+        Connection c = factory.create(endpoint, options);
+        Throwable queued = failure(c.call(Request.get("/")));
+        assertInstanceOf(RetryException.class, queued);
+        assertTimeout(Phase.CONNECT, queued.getCause());
+    }
+
+    @Test
+    void handshakeTimeout() throws Exception {
+        ScriptedServer silent = server(ScriptedServer.Peer::stall); // accepts TCP, never speaks TLS
+        Connection c = factory.create(Endpoint.https("localhost", silent.port()),
+                ConnectionOptions.builder().handshakeTimeout(SHORT).build());
+        Throwable t = failure(c.call(Request.get("/")));
+        assertInstanceOf(RetryException.class, t);
+        assertTimeout(Phase.HANDSHAKE, t.getCause());
+        assertEquals(ConnectionState.FAILED, c.state());
+    }
+
+    @Test
+    void responseTimeoutFailsTheWaitingRequestAndClassifiesTheRest() throws Exception {
+        ScriptedServer server = server(peer -> {
+            peer.readRequests(2);
+            peer.stall();
+        });
+        Connection c = factory.create(Endpoint.http(server.host(), server.port()), ConnectionOptions.builder()
+                .persistence(Persistence.TRUE).pipelineAfterNonIdempotent(true).responseTimeout(SHORT).build());
+        long start = System.nanoTime();
+        var first = c.call(Request.post("/slow", RequestBody.of("x")));
+        var second = c.call(Request.post("/behind", RequestBody.of("y")));
+        var third = c.call(Request.get("/queued"));
+        PipelaneTimeoutException timeout = assertTimeout(Phase.RESPONSE, failure(first));
+        assertTrue(timeout.getMessage().contains("POST /slow"), timeout.getMessage());
+        long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(elapsedMs >= SHORT.toMillis(), "fired after " + elapsedMs + " ms");
+        Throwable behind = failure(second);
+        assertInstanceOf(PossiblyProcessedException.class, behind);
+        assertTimeout(Phase.RESPONSE, behind.getCause());
+        assertInstanceOf(RetryException.class, failure(third));
+        assertEquals(ConnectionState.FAILED, c.state());
+    }
+
+    @Test
+    void idleReadTimeoutInTheMiddleOfABody() throws Exception {
+        ScriptedServer server = server(peer -> {
+            peer.readRequest();
+            peer.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nten bytes.");
+            peer.stall();
+        });
+        Connection c = factory.create(Endpoint.http(server.host(), server.port()),
+                ConnectionOptions.builder().idleReadTimeout(SHORT).responseTimeout(Duration.ofSeconds(30)).build());
+        assertTimeout(Phase.IDLE_READ, failure(c.call(Request.get("/"))));
+    }
+
+    @Test
+    void idleReadTimeoutAlsoCoversAStreamedBody() throws Exception {
+        ScriptedServer server = server(peer -> {
+            peer.readRequest();
+            peer.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nten bytes.");
+            peer.stall();
+        });
+        Connection c = factory.create(Endpoint.http(server.host(), server.port()),
+                ConnectionOptions.builder().idleReadTimeout(SHORT).build());
+        InputStream body = c.call(Request.get("/"), BodyHandlers.ofInputStream()).get(10, TimeUnit.SECONDS).body();
+        assertEquals(10, body.readNBytes(10).length);
+        IOException e = assertThrows(IOException.class, body::read);
+        assertTrue(String.valueOf(e.getMessage()).contains("IDLE_READ"), e.getMessage());
+    }
+
+    @Test
+    void writeTimeoutWhenTheServerStopsReading() throws Exception {
+        ScriptedServer server = server(ScriptedServer.Peer::stall); // never reads
+        Connection c = factory.create(Endpoint.http(server.host(), server.port()),
+                ConnectionOptions.builder().writeTimeout(SHORT).build());
+        long length = 256L * 1024 * 1024; // far more than the socket buffers hold
+        var upload = c.call(Request.put("/big", RequestBody.ofStream(() -> new InputStream() {
+            @Override
+            public int read() {
+                return 0;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                return len;
+            }
+        }, length)));
+        Throwable t = failure(upload);
+        assertTimeout(Phase.WRITE, t);
+        assertEquals(ConnectionState.FAILED, c.state());
+    }
+}
