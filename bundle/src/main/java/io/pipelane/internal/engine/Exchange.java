@@ -26,6 +26,8 @@ final class Exchange<T> {
     int wireBytes;
     /** When the request was fully handed to the socket (System.nanoTime), 0 before. */
     volatile long writtenAt;
+    /** Its response is complete; set under the connection lock. */
+    boolean responded;
     /** Written after a response that carried Connection: close: the server will not process it. */
     boolean afterCloseResponse;
     /** Set by the reader once the final head has arrived. */

@@ -339,8 +339,12 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     /** The writer has put all of a request into its batch. */
     void written(Exchange<?> e, int bytes) {
         synchronized (lock) {
-            e.wireBytes = bytes;
-            if (inFlight.contains(e)) bytesInFlight += bytes;
+            // A response may complete before its request is fully written (an early answer): then its bytes
+            // are no longer in flight.
+            if (!e.responded && !state.isTerminal()) {
+                e.wireBytes = bytes;
+                bytesInFlight += bytes;
+            }
         }
         e.writtenAt = System.nanoTime();
     }
@@ -422,6 +426,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         synchronized (lock) {
             if (inFlight.peek() != e) return false;
             inFlight.poll();
+            e.responded = true;
             bytesInFlight -= e.wireBytes;
             if (gate == e) gate = null;
         }
