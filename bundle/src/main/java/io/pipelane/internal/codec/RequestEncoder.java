@@ -78,12 +78,16 @@ public final class RequestEncoder {
         long before = out.bytesWritten();
         out.writeLatin1(request.method());
         out.write(' ');
-        if (absoluteScheme != null && !request.target().equals("*")) {
+        if (absoluteScheme != null) {
             out.writeLatin1(absoluteScheme);
             out.writeLatin1("://");
             out.writeLatin1(authority);
+            // A server-wide OPTIONS goes to a proxy as the authority with an empty path; the last proxy sends
+            // it on as "*" (RFC 9112 §3.2.4). A bare "*" would leave the proxy without a target.
+            if (!request.target().equals("*")) out.writeLatin1(request.target());
+        } else {
+            out.writeLatin1(request.target());
         }
-        out.writeLatin1(request.target());
         out.writeLatin1(" HTTP/1.1\r\n");
         Headers h = request.headers();
         if (!h.contains("Host")) {
