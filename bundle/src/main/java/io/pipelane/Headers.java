@@ -189,10 +189,7 @@ public final class Headers {
          *                                  LF, NUL or another control character
          */
         public Builder add(String name, String value) {
-            Objects.requireNonNull(name, "header name");
-            Objects.requireNonNull(value, () -> "value of header " + name);
-            HttpSyntax.checkFieldName(name);
-            HttpSyntax.checkFieldValue(name, value);
+            check(name, value);
             if (2 * size + 2 > fields.length) fields = Arrays.copyOf(fields, fields.length * 2);
             fields[2 * size] = name;
             fields[2 * size + 1] = value;
@@ -200,10 +197,21 @@ public final class Headers {
             return this;
         }
 
-        /** Removes every field with this name, then appends one. */
+        /**
+         * Removes every field with this name, then appends one. An invalid field is refused before anything is
+         * removed.
+         */
         public Builder set(String name, String value) {
+            check(name, value);
             remove(name);
             return add(name, value);
+        }
+
+        private static void check(String name, String value) {
+            Objects.requireNonNull(name, "header name");
+            Objects.requireNonNull(value, () -> "value of header " + name);
+            HttpSyntax.checkFieldName(name);
+            HttpSyntax.checkFieldValue(name, value);
         }
 
         /** Removes every field with this name. */

@@ -53,7 +53,7 @@ public final class Request {
      * A builder for any method.
      *
      * @param method a token, case-sensitive, e.g. {@code GET}
-     * @param target origin-form ({@code /path?query}) or {@code *}
+     * @param target origin-form ({@code /path?query}, without a fragment), or {@code *} for {@code OPTIONS}
      */
     public static Builder builder(String method, String target) {
         return new Builder(method, target);
@@ -136,6 +136,10 @@ public final class Request {
                 throw new IllegalArgumentException("CONNECT is not a request of a Connection: proxies open tunnels");
             }
             HttpSyntax.checkTarget(target);
+            if (target.equals("*") && !method.equals("OPTIONS")) {
+                throw new IllegalArgumentException("request target \"*\" (asterisk-form) is only for OPTIONS"
+                        + " (RFC 9112 §3.2.4), not for " + method);
+            }
             this.method = method;
             this.target = target;
         }

@@ -83,7 +83,7 @@ public final class HttpSyntax {
     }
 
     /**
-     * Checks a request-target in origin-form ({@code /path?query}) or asterisk-form ({@code *}).
+     * Checks a request-target in origin-form ({@code /path?query}, no fragment) or asterisk-form ({@code *}).
      *
      * @throws IllegalArgumentException naming the problem
      */
@@ -97,6 +97,10 @@ public final class HttpSyntax {
         }
         for (int i = 0; i < target.length(); i++) {
             char c = target.charAt(i);
+            if (c == '#') {
+                throw new IllegalArgumentException("request target " + quote(target) + " has a fragment ('#' at"
+                        + " index " + i + "): a fragment is never sent (RFC 9112 §3.2.1)");
+            }
             if (c > 0x7f || !TARGET[c]) {
                 throw new IllegalArgumentException("invalid character " + describe(c) + " at index " + i
                         + " of request target " + quote(target) + ": percent-encode it");
