@@ -434,9 +434,9 @@ public final class ResponseParser {
             }
             interimSeen = true;
             listener.onInterim(head);
-            // The final response for the same request follows.
+            // The final response for the same request follows. Interim heads count towards the same
+            // maxResponseHeadBytes as the final one, so a server cannot send 1xx responses forever.
             state = State.STATUS_LINE;
-            sectionBytes = 0;
             fieldCount = 0;
             version = null;
             return;
