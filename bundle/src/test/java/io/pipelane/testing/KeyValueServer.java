@@ -173,7 +173,7 @@ public final class KeyValueServer implements AutoCloseable {
                 return;
             }
             default:
-                respond(response, callback, 405, "method not allowed: " + method);
+                respond(response, callback, 405, "method not allowed: " + method + " " + key);
         }
     }
 
