@@ -50,6 +50,7 @@ public final class TlsEngineServer implements AutoCloseable {
     private final BlockingQueue<Throwable> handshakeFailures = new LinkedBlockingQueue<>();
     private final BlockingQueue<Peer> handshaken = new LinkedBlockingQueue<>();
     private volatile boolean closing;
+    private volatile java.util.concurrent.CountDownLatch handshakeGate = new java.util.concurrent.CountDownLatch(0);
 
     public TlsEngineServer(SSLContext context, Script script) throws IOException {
         this.context = context;
@@ -82,6 +83,15 @@ public final class TlsEngineServer implements AutoCloseable {
         return t;
     }
 
+    /** Holds every handshake (the client stays connecting) until {@link #releaseHandshakes()}. */
+    public void holdHandshakes() {
+        handshakeGate = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    public void releaseHandshakes() {
+        handshakeGate.countDown();
+    }
+
     private void acceptLoop() {
         while (!closing) {
             Socket s;
@@ -102,6 +112,7 @@ public final class TlsEngineServer implements AutoCloseable {
         try {
             peer = new Peer(s);
             peers.add(peer);
+            if (!handshakeGate.await(10, TimeUnit.SECONDS)) throw new IOException("handshake held for 10 s");
             peer.handshake();
         } catch (Throwable t) {
             handshakeFailures.add(t);
