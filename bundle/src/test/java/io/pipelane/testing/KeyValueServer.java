@@ -68,8 +68,19 @@ public final class KeyValueServer implements AutoCloseable {
     private volatile Consumer<Seen> onRequest = s -> { };
 
     public KeyValueServer() throws Exception {
+        this(null);
+    }
+
+    /** @param tls when non-null, the server speaks HTTPS with this context */
+    public KeyValueServer(javax.net.ssl.SSLContext tls) throws Exception {
         server = new Server();
-        connector = new ServerConnector(server, 1, 1);
+        if (tls == null) {
+            connector = new ServerConnector(server, 1, 1);
+        } else {
+            org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+            ssl.setSslContext(tls);
+            connector = new ServerConnector(server, 1, 1, ssl);
+        }
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         connector.addEventListener(new Connection.Listener() {

@@ -12,7 +12,11 @@ import io.pipelane.Request;
 import io.pipelane.RequestBody;
 import io.pipelane.Response;
 import io.pipelane.RetryException;
+import io.pipelane.TlsOptions;
 import io.pipelane.testing.KeyValueServer;
+import io.pipelane.testing.TestCerts;
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,14 +53,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ConcurrencyStressTest {
     private static final int THREADS = 8;
     private static final int SLOTS = 3;
-    private static final int OPS_PER_THREAD = 1500;
+    private static final int OPS_PER_THREAD = 600;
     /** The workers stop early when this is spent; everything else has its own deadline. */
-    private static final long WORK_BUDGET_MS = 5_000;
+    private static final long WORK_BUDGET_MS = 4_000;
     private static final long SETTLE_S = 10;
     private static final String PREFIX = "pipelane-stress";
 
     private KeyValueServer server;
     private Endpoint endpoint;
+    private TlsOptions tls = TlsOptions.defaults();
+
+    @TempDir
+    Path keys;
 
     @BeforeEach
     void start() throws Exception {
@@ -67,6 +75,22 @@ class ConcurrencyStressTest {
     @AfterEach
     void stop() throws Exception {
         server.close();
+    }
+
+    @Test
+    @Timeout(60)
+    void randomCallsClosesAndShutdownsOverTls() throws Exception {
+        TestCerts certs = TestCerts.generate(keys, "localhost", "dns:localhost,ip:127.0.0.1");
+        server.close();
+        server = new KeyValueServer(certs.serverContext());
+        endpoint = Endpoint.https("localhost", server.port());
+        tls = TlsOptions.builder().sslContext(certs.clientContext()).build();
+        ConnectionFactory factory = ConnectionFactory.builder().threadNamePrefix(PREFIX).build();
+        stress(factory, "default executor, TLS");
+        long t = System.nanoTime();
+        factory.close();
+        System.out.println("factory.close() took " + (System.nanoTime() - t) / 1_000_000 + " ms");
+        assertNoThreadsLeft();
     }
 
     @Test
@@ -180,15 +204,21 @@ class ConcurrencyStressTest {
                 return null;
             }));
         }
+        long t0 = System.nanoTime();
         go.countDown();
         for (Future<?> f : done) f.get(WORK_BUDGET_MS + SETTLE_S * 1000, TimeUnit.MILLISECONDS);
         workers.shutdown();
 
-        // End every connection, half of them gracefully.
+        long t1 = System.nanoTime();
+        // End every connection, a quarter of them gracefully.
         Random end = new Random(seed);
+        Map<Connection, String> howEnded = new ConcurrentHashMap<>();
+        Map<Connection, Long> closedAt = new ConcurrentHashMap<>();
         for (Connection c : connections) {
-            if (end.nextBoolean()) c.shutdown();
+            howEnded.put(c, c.state() + " len=" + c.length() + (end.nextInt(4) == 0 ? " shutdown" : " close"));
+            if (howEnded.get(c).endsWith("shutdown")) c.shutdown();
             else c.close();
+            c.closed().whenComplete((v, e) -> closedAt.put(c, System.nanoTime()));
         }
         long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(SETTLE_S);
         for (Connection c : connections) {
@@ -201,6 +231,10 @@ class ConcurrencyStressTest {
             awaitDone(change, settle, "a nextChange() stage (" + what + ", seed " + seed + ")");
         }
 
+        long t2 = System.nanoTime();
+        connections.stream().max(java.util.Comparator.comparingLong(c -> closedAt.getOrDefault(c, 0L)))
+                .ifPresent(c -> System.out.println("slowest to close: " + c + " " + howEnded.get(c) + " after "
+                        + (closedAt.get(c) - t1) / 1_000_000 + " ms"));
         // Every future completed once, with its own answer or an allowed failure.
         Map<String, AtomicInteger> tally = new ConcurrentHashMap<>();
         for (Call call : calls) {
@@ -220,12 +254,13 @@ class ConcurrencyStressTest {
             assertTrue(c.nextChange().toCompletableFuture().isDone(), "nextChange() of a closed connection is done");
         }
         System.out.println("stress on " + what + ": " + calls.size() + " calls on " + connections.size()
-                + " connections, outcomes " + tally + ", seed " + seed);
+                + " connections, outcomes " + tally + ", seed " + seed + "; work " + (t1 - t0) / 1_000_000
+                + " ms, settling " + (t2 - t1) / 1_000_000 + " ms");
     }
 
-    private static ConnectionOptions options(Random random) {
+    private ConnectionOptions options(Random random) {
         Persistence p = random.nextInt(3) == 0 ? Persistence.AUTO : Persistence.TRUE;
-        return ConnectionOptions.builder().persistence(p).maxPipelineDepth(1 + random.nextInt(16)).build();
+        return ConnectionOptions.builder().persistence(p).maxPipelineDepth(1 + random.nextInt(16)).tls(tls).build();
     }
 
     private static Request request(Random random, String path) {
