@@ -269,6 +269,66 @@ class TlsTest {
         }
     }
 
+    /**
+     * A TLS 1.2 server must answer {@code close_notify} with its own and close (RFC 5246 §7.2.1): requests still
+     * unanswered after the client's shutdown() then fail as "sent, not answered": retryable when idempotent,
+     * "possibly processed" otherwise; nothing hangs.
+     */
+    @Test
+    void tls12ServerThatClosesOnCloseNotifyFailsTheUnansweredRequests() throws Exception {
+        BlockingQueue<TlsEngineServer.End> ends = new LinkedBlockingQueue<>();
+        try (TlsEngineServer server = new TlsEngineServer(localhost.serverContext(), peer -> {
+            peer.readRequests(2);
+            ends.add(peer.awaitEnd());
+            peer.closeNotifyAndFin(); // the close_notify TLS 1.2 requires in reply, no response
+            peer.socket().close();
+        })) {
+            Connection c = factory.create(Endpoint.https("localhost", server.port()),
+                    options(localhost, "TLSv1.2", Persistence.TRUE).toBuilder().pipelineAfterNonIdempotent(true).build());
+            CompletableFuture<Response<byte[]>> get = c.call(Request.get("/idempotent"));
+            CompletableFuture<Response<byte[]>> post = c.call(Request.post("/not", io.pipelane.RequestBody.of("x")));
+            c.shutdown();
+            ExecutionException g = assertThrows(ExecutionException.class, () -> get.get(WAIT_S, TimeUnit.SECONDS));
+            assertInstanceOf(RetryException.class, g.getCause());
+            ExecutionException p = assertThrows(ExecutionException.class, () -> post.get(WAIT_S, TimeUnit.SECONDS));
+            assertInstanceOf(io.pipelane.PossiblyProcessedException.class, p.getCause());
+            assertEquals(TlsEngineServer.End.CLOSE_NOTIFY, ends.poll(WAIT_S, TimeUnit.SECONDS));
+            c.closed().toCompletableFuture().get(WAIT_S, TimeUnit.SECONDS);
+            assertTrue(c.state().isTerminal());
+            assertEquals(0, c.length());
+        }
+    }
+
+    /** Bodies larger than a TLS record (16 KiB) and than the client's buffers, both ways, pipelined. */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    void largeBodiesBothWays(String protocol) throws Exception {
+        int size = 300_000;
+        StringBuilder sb = new StringBuilder(size);
+        for (int i = 0; sb.length() < size; i++) sb.append(i).append(',');
+        String big = sb.substring(0, size);
+        try (TlsEngineServer server = new TlsEngineServer(localhost.serverContext(), peer -> {
+            // Answered one by one: maxBytesInFlight (32 KiB) holds each large request until the one before is answered.
+            for (int i = 0; i < 3; i++) {
+                TlsEngineServer.Req r = peer.readRequest();
+                String got = new String(r.body, java.nio.charset.StandardCharsets.UTF_8);
+                peer.respond(200, r.target() + ":" + got.length() + ":" + got.equals(big) + ":" + big);
+            }
+            peer.awaitEnd();
+        })) {
+            Connection c = factory.create(Endpoint.https("localhost", server.port()),
+                    options(localhost, protocol, Persistence.TRUE));
+            List<CompletableFuture<Response<String>>> rs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                rs.add(c.call(Request.put("/big" + i, io.pipelane.RequestBody.of(big)), BodyHandlers.ofString()));
+            }
+            for (int i = 0; i < 3; i++) {
+                assertEquals("/big" + i + ":" + size + ":true:" + big, rs.get(i).get(WAIT_S, TimeUnit.SECONDS).body());
+            }
+            c.close();
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
     void closeDelimitedBodyWithoutCloseNotifyIsTruncated(String protocol) throws Exception {
