@@ -48,6 +48,10 @@ public interface Connection extends AutoCloseable {
      * last of them with {@code Connection: close} (when it has not been written yet); after it, the write
      * side is shut (a TCP FIN; a TLS {@code close_notify}); responses are still read, and the connection
      * closes once the last one is complete. Idempotent; does nothing on a closed connection.
+     *
+     * <p>On TLS 1.2 and earlier the write side is not shut before the last response: there, a
+     * {@code close_notify} obliges the server to close at once (RFC 5246 §7.2.1) and the responses still to come
+     * would be lost; the connection stays {@link ConnectionState#CLOSING} and closes after the last response.
      */
     void shutdown();
 

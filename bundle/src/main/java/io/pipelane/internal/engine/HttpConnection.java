@@ -363,10 +363,13 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         finishIfDone();
     }
 
-    /** The write side has been shut (after shutdown()). */
-    void outputShutDown() {
+    /**
+     * Nothing more will be written after shutdown(); {@code halfClosed} says whether the write side was
+     * really shut (not on TLS 1.2, see {@link Transport#supportsHalfClose()}).
+     */
+    void outputShutDown(boolean halfClosed) {
         synchronized (lock) {
-            if (state == ConnectionState.CLOSING) state = ConnectionState.HALF_CLOSED;
+            if (halfClosed && state == ConnectionState.CLOSING) state = ConnectionState.HALF_CLOSED;
         }
         signalChange();
         finishIfDone();

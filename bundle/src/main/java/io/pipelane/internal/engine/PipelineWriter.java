@@ -77,10 +77,15 @@ final class PipelineWriter implements Runnable {
                         break;
                     case HALF_CLOSE:
                         batch.flush();
-                        connection.writeStartedAt = System.nanoTime();
-                        transport.shutdownOutput();
-                        connection.writeStartedAt = 0;
-                        connection.outputShutDown();
+                        boolean halfClose = transport.supportsHalfClose();
+                        if (halfClose) {
+                            connection.writeStartedAt = System.nanoTime();
+                            transport.shutdownOutput();
+                            connection.writeStartedAt = 0;
+                        }
+                        // On TLS 1.2 nothing is sent: close_notify would make the server drop the responses
+                        // still to come; the connection closes after the last one instead.
+                        connection.outputShutDown(halfClose);
                         break;
                     default:
                         return;

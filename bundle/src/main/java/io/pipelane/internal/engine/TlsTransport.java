@@ -45,8 +45,26 @@ final class TlsTransport implements Transport {
         return engine;
     }
 
-    /** Runs the handshake to its end, blocking. */
+    /**
+     * Runs the handshake to its end, blocking. If it fails here (an untrusted or mismatched certificate), the
+     * alert the engine has queued is sent before the exception propagates, so the server learns why.
+     */
     void handshake() throws IOException {
+        try {
+            runHandshake();
+        } catch (SSLException e) {
+            try {
+                synchronized (writeLock) {
+                    wrapAndSend(EMPTY);
+                }
+            } catch (IOException | RuntimeException alertNotSent) {
+                e.addSuppressed(alertNotSent);
+            }
+            throw e;
+        }
+    }
+
+    private void runHandshake() throws IOException {
         engine.beginHandshake();
         while (true) {
             switch (engine.getHandshakeStatus()) {
@@ -190,6 +208,11 @@ final class TlsTransport implements Transport {
         } while (src.hasRemaining() && netOut.remaining() >= packetSize);
         netOut.flip();
         if (netOut.hasRemaining()) net.write(netOut.array(), 0, netOut.limit());
+    }
+
+    @Override
+    public boolean supportsHalfClose() {
+        return "TLSv1.3".equals(engine.getSession().getProtocol());
     }
 
     @Override

@@ -22,6 +22,15 @@ interface Transport {
     /** Shuts the write side: TCP FIN; for TLS, {@code close_notify} and then FIN. Reading goes on. */
     void shutdownOutput() throws IOException;
 
+    /**
+     * Whether {@link #shutdownOutput()} leaves the peer able to answer: true for TCP, Unix sockets and TLS 1.3;
+     * false for TLS 1.2 and earlier, where a {@code close_notify} obliges the peer to close at once
+     * (RFC 5246 §7.2.1) and would lose the responses still to come.
+     */
+    default boolean supportsHalfClose() {
+        return true;
+    }
+
     /** Closes both directions at once. Idempotent; never throws. */
     void close();
 
