@@ -11,6 +11,15 @@ public class UnknownEndpointException extends IllegalArgumentException {
         this.endpointName = endpointName;
     }
 
+    /**
+     * An endpoint of that name is configured but not offered, for the reason given (e.g. its configuration is
+     * invalid). The message should name it.
+     */
+    public UnknownEndpointException(String endpointName, String message) {
+        super(message);
+        this.endpointName = endpointName;
+    }
+
     public String endpointName() {
         return endpointName;
     }

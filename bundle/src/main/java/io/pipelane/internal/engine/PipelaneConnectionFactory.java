@@ -117,6 +117,28 @@ public final class PipelaneConnectionFactory implements ConnectionFactory {
     }
 
     /**
+     * The stage of {@link #connect} for a connection this factory created with {@link #create}: completes once
+     * it is established, or fails with the reason connecting failed.
+     */
+    public CompletionStage<Connection> connected(Connection connection) {
+        if (!(connection instanceof HttpConnection)) throw new IllegalArgumentException("not a Pipelane connection");
+        return ((HttpConnection) connection).connected.copy();
+    }
+
+    /**
+     * Closes one connection of this factory at once, {@code reason} being the cause given to its outstanding
+     * requests (e.g. "the bundle that created it released the service"). A connection of another factory
+     * is simply closed.
+     */
+    public void close(Connection connection, ConnectionClosedException reason) {
+        if (connection instanceof HttpConnection && live.contains(connection)) {
+            ((HttpConnection) connection).close(reason);
+        } else {
+            connection.close();
+        }
+    }
+
+    /**
      * Closes every connection; outstanding requests fail with a {@link ConnectionClosedException} cause
      * naming the factory. Stops the watchdog and, if the factory owns its executor, shuts it down and waits
      * for its threads (at most 5 s).

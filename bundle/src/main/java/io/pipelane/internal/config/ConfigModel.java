@@ -1,0 +1,241 @@
+package io.pipelane.internal.config;
+
+import io.pipelane.ConnectionOptions;
+import io.pipelane.Endpoint;
+import io.pipelane.TlsOptions;
+import io.pipelane.internal.engine.NamedEndpoint;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
+
+/**
+ * Turns the three kinds of configuration (defaults, TLS contexts, endpoints) into what the factory uses: the
+ * default options and the valid named endpoints, plus a status for each configuration that says what is wrong
+ * with it. An endpoint whose configuration (or whose TLS context) is invalid is not offered: there are no
+ * silent defaults. Plain Java, no OSGi.
+ */
+public final class ConfigModel {
+    public static final String NAME = "name";
+    public static final String URI = "uri";
+    public static final String TLS = "tls";
+
+    /** Keys every configuration may carry that are not Pipelane's. */
+    private static final List<String> FOREIGN_PREFIXES = List.of("service.", "component.", "felix.", "osgi.",
+            "org.apache.karaf.", "objectClass", ".", "configurationAdmin.", ":org.apache.felix");
+
+    private ConfigModel() {
+    }
+
+    /** A TLS context configuration and what became of it. */
+    public record TlsStatus(String name, String source, Map<String, String> settings, TlsOptions options,
+                            String error, List<String> warnings) {
+        public boolean valid() {
+            return error == null;
+        }
+    }
+
+    /** An endpoint configuration and what became of it. */
+    public record EndpointStatus(String name, String source, String uri, String tls, ConnectionOptions options,
+                                 Map<String, String> overrides, String error, List<String> warnings) {
+        public boolean valid() {
+            return error == null;
+        }
+    }
+
+    /** The outcome: {@code defaults} is null when the defaults configuration is invalid. */
+    public record Result(ConnectionOptions defaults, String defaultsError, List<String> defaultsWarnings,
+                         Map<String, NamedEndpoint> endpoints, List<EndpointStatus> endpointStatus,
+                         List<TlsStatus> tlsStatus) {
+        /** Every error, one line each. */
+        public List<String> errors() {
+            List<String> out = new ArrayList<>();
+            if (defaultsError != null) out.add(defaultsError);
+            tlsStatus.stream().filter(t -> !t.valid()).forEach(t -> out.add(t.error()));
+            endpointStatus.stream().filter(e -> !e.valid()).forEach(e -> out.add(e.error()));
+            return out;
+        }
+
+        /** Every warning, one line each. */
+        public List<String> warnings() {
+            List<String> out = new ArrayList<>(defaultsWarnings);
+            tlsStatus.forEach(t -> out.addAll(t.warnings()));
+            endpointStatus.forEach(e -> out.addAll(e.warnings()));
+            return out;
+        }
+
+        /** The error that keeps the endpoint of that name from being offered, or null. */
+        public String errorFor(String endpointName) {
+            if (defaultsError != null) return defaultsError;
+            for (EndpointStatus s : endpointStatus) {
+                if (endpointName.equals(s.name()) && !s.valid()) return s.error();
+            }
+            return null;
+        }
+    }
+
+    /**
+     * @param defaults  the defaults configuration ({@code null}: none, the code's defaults)
+     * @param executor  the executor for every connection, or {@code null} for the factory's own
+     */
+    public static Result compute(ConfigSource defaults, Collection<ConfigSource> tls, Collection<ConfigSource> endpoints,
+                                 Executor executor) {
+        ConnectionOptions base = ConnectionOptions.defaults();
+        String defaultsError = null;
+        List<String> defaultsWarnings = new ArrayList<>();
+        if (defaults != null) {
+            ConfigValues v = defaults.values();
+            try {
+                base = OptionKeys.apply(base, v);
+            } catch (ConfigException e) {
+                defaultsError = e.getMessage();
+            }
+            defaultsWarnings.addAll(unknownKeys(v, Set.of(OptionKeys.EXECUTOR_TARGET)));
+        }
+        if (executor != null) base = base.toBuilder().executor(executor).build();
+
+        // TLS contexts by name; a name used twice is an error for both.
+        List<TlsStatus> tlsStatus = new ArrayList<>();
+        Map<String, List<ConfigSource>> tlsByName = byName(tls);
+        for (Map.Entry<String, List<ConfigSource>> e : tlsByName.entrySet()) {
+            for (ConfigSource s : e.getValue()) tlsStatus.add(tlsStatus(e.getKey(), s, e.getValue()));
+        }
+        Map<String, TlsStatus> tlsNamed = new TreeMap<>();
+        for (TlsStatus t : tlsStatus) if (t.name() != null) tlsNamed.putIfAbsent(t.name(), t);
+
+        List<EndpointStatus> endpointStatus = new ArrayList<>();
+        Map<String, NamedEndpoint> valid = new LinkedHashMap<>();
+        Map<String, List<ConfigSource>> epByName = byName(endpoints);
+        for (Map.Entry<String, List<ConfigSource>> e : epByName.entrySet()) {
+            for (ConfigSource s : e.getValue()) {
+                EndpointStatus st = endpointStatus(e.getKey(), s, e.getValue(), base, defaultsError, tlsNamed);
+                endpointStatus.add(st);
+                if (st.valid()) {
+                    valid.put(st.name(), new NamedEndpoint(st.name(), Endpoint.of(st.uri()), st.options()));
+                }
+            }
+        }
+        return new Result(defaultsError == null ? base : null, defaultsError, List.copyOf(defaultsWarnings),
+                Map.copyOf(valid), List.copyOf(endpointStatus), List.copyOf(tlsStatus));
+    }
+
+    /** Groups configurations by their {@code name} (else alias); those without either under the key "". */
+    private static Map<String, List<ConfigSource>> byName(Collection<ConfigSource> sources) {
+        Map<String, List<ConfigSource>> out = new TreeMap<>();
+        List<ConfigSource> sorted = new ArrayList<>(sources);
+        sorted.sort(Comparator.comparing(ConfigSource::pid));
+        for (ConfigSource s : sorted) {
+            String name = nameOf(s);
+            out.computeIfAbsent(name == null ? "" : name, k -> new ArrayList<>()).add(s);
+        }
+        return out;
+    }
+
+    private static String nameOf(ConfigSource s) {
+        String name = s.values().string(NAME);
+        return name != null ? name : s.alias();
+    }
+
+    private static String checkName(ConfigSource s, String name, List<ConfigSource> sameName) {
+        if (name.isEmpty()) {
+            return s.label() + ": key 'name': missing (and the configuration has no alias to take it from)";
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isWhitespace(c) || c == ',' || c == '(' || c == ')' || c == '*' || c == '\\' || c == '='
+                    || c < 0x20) {
+                return s.label() + ": key 'name': '" + name + "' must not contain spaces, commas or any of ()*\\=";
+            }
+        }
+        if (sameName.size() > 1) {
+            List<String> others = new ArrayList<>();
+            for (ConfigSource o : sameName) if (o != s) others.add(o.label());
+            return s.label() + ": key 'name': '" + name + "' is also the name of " + String.join(", ", others)
+                    + " (neither is used)";
+        }
+        return null;
+    }
+
+    private static TlsStatus tlsStatus(String name, ConfigSource s, List<ConfigSource> sameName) {
+        ConfigValues v = s.values();
+        Map<String, String> settings = TlsConfig.describe(v);
+        String error = checkName(s, name, sameName);
+        TlsOptions options = null;
+        if (error == null) {
+            try {
+                options = TlsConfig.build(v);
+            } catch (ConfigException e) {
+                error = e.getMessage();
+            }
+        }
+        return new TlsStatus(name.isEmpty() ? null : name, s.label(), settings, error == null ? options : null, error,
+                unknownKeys(v, TlsConfig.KEYS));
+    }
+
+    private static EndpointStatus endpointStatus(String name, ConfigSource s, List<ConfigSource> sameName,
+                                                 ConnectionOptions base, String defaultsError,
+                                                 Map<String, TlsStatus> tls) {
+        ConfigValues v = s.values();
+        String uri = null;
+        String tlsName = null;
+        ConnectionOptions options = null;
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (String k : OptionKeys.keys()) if (v.has(k)) overrides.put(k, String.join(",", v.list(k)));
+        List<String> warnings = unknownKeys(v, Set.of(NAME, URI, TLS));
+        String error = checkName(s, name, sameName);
+        try {
+            if (error != null) throw new ConfigException(s.label(), null, "");
+            uri = v.string(URI);
+            if (uri == null) throw v.error(URI, "missing (e.g. http://host:port, https://host:port, unix:/path)");
+            Endpoint endpoint;
+            try {
+                endpoint = Endpoint.of(uri);
+            } catch (IllegalArgumentException e) {
+                throw v.error(URI, e.getMessage());
+            }
+            if (v.has(OptionKeys.EXECUTOR_TARGET)) {
+                throw v.error(OptionKeys.EXECUTOR_TARGET, "can only be set in the defaults configuration (io.pipelane)");
+            }
+            if (defaultsError != null) {
+                throw new ConfigException(s.label(), null, "not offered: the defaults are invalid: " + defaultsError);
+            }
+            options = OptionKeys.apply(base, v);
+            tlsName = v.string(TLS);
+            if (tlsName != null) {
+                if (!endpoint.isSecure()) {
+                    throw v.error(TLS, "TLS context '" + tlsName + "' given for an endpoint that is not https: " + uri);
+                }
+                TlsStatus t = tls.get(tlsName);
+                if (t == null) {
+                    throw v.error(TLS, "no TLS context named '" + tlsName + "' is configured (io.pipelane.tls"
+                            + (tls.isEmpty() ? "" : "; configured: " + String.join(", ", tls.keySet())) + ")");
+                }
+                if (!t.valid()) throw v.error(TLS, "TLS context '" + tlsName + "' is invalid: " + t.error());
+                options = options.toBuilder().tls(t.options()).build();
+            }
+        } catch (ConfigException e) {
+            if (error == null) error = e.getMessage();
+            options = null;
+        }
+        return new EndpointStatus(name.isEmpty() ? null : name, s.label(), uri, tlsName, options, overrides, error,
+                List.copyOf(warnings));
+    }
+
+    /** Warnings for keys that are neither known nor set by the framework (a typo would otherwise go unseen). */
+    private static List<String> unknownKeys(ConfigValues v, Set<String> extra) {
+        List<String> out = new ArrayList<>();
+        for (String k : new TreeMap<>(v.properties()).keySet()) {
+            if (OptionKeys.keySet().contains(k) || extra.contains(k)) continue;
+            if (FOREIGN_PREFIXES.stream().anyMatch(k::startsWith)) continue;
+            out.add(v.source() + ": key '" + k + "' is not a Pipelane key and is ignored");
+        }
+        return out;
+    }
+
+}

@@ -1,0 +1,224 @@
+package io.pipelane.internal.console;
+
+import io.pipelane.Connection;
+import io.pipelane.Request;
+import io.pipelane.Response;
+import io.pipelane.internal.config.ConfigModel;
+import io.pipelane.internal.config.ConfigValues;
+import io.pipelane.internal.config.OptionKeys;
+import io.pipelane.internal.osgi.PipelaneRuntime;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Console commands, registered the Gogo way (service properties {@code osgi.command.scope} and
+ * {@code osgi.command.function}), so neither Gogo nor the Karaf shell API is imported; Felix's Gogo shell and
+ * Karaf's console both pick them up.
+ * <ul>
+ *   <li>{@code pipelane:endpoints}: the defaults, each endpoint with its effective settings and status, each TLS
+ *       context (passwords masked).</li>
+ *   <li>{@code pipelane:connections}: the live connections: endpoint, state, {@code length()}, owner.</li>
+ *   <li>{@code pipelane:get <endpoint> <path> [count]}: sends {@code count} GET requests (default 1) on one
+ *       connection, pipelined, and prints each status and the total time.</li>
+ * </ul>
+ */
+@Component(service = PipelaneCommands.class, property = {
+        "osgi.command.scope=pipelane",
+        "osgi.command.function=endpoints",
+        "osgi.command.function=connections",
+        "osgi.command.function=get"})
+public final class PipelaneCommands {
+    /** The most requests one {@code get} sends. */
+    static final int MAX_COUNT = 10_000;
+
+    private final PipelaneRuntime runtime;
+
+    @Activate
+    public PipelaneCommands(@Reference PipelaneRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /** {@code pipelane:endpoints}. */
+    public String endpoints() {
+        ConfigModel.Result r = runtime.configuration();
+        StringBuilder out = new StringBuilder();
+        out.append("ConnectionFactory service: ").append(runtime.serviceStatus()).append('\n');
+        if (r == null) return out.toString();
+        if (r.defaults() != null) {
+            out.append("Defaults (io.pipelane): ").append(settings(OptionKeys.describe(r.defaults()))).append('\n');
+        } else {
+            out.append("Defaults (io.pipelane): INVALID: ").append(r.defaultsError()).append('\n');
+        }
+        out.append('\n');
+        if (r.endpointStatus().isEmpty()) {
+            out.append("No endpoints configured (factory PID io.pipelane.endpoint).\n");
+        } else {
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"NAME", "URI", "TLS", "STATUS"});
+            for (ConfigModel.EndpointStatus e : r.endpointStatus()) {
+                rows.add(new String[] {String.valueOf(e.name()), e.uri() == null ? "-" : e.uri(),
+                        e.tls() == null ? "-" : e.tls(), e.valid() ? "OK" : "INVALID"});
+            }
+            table(out, rows);
+            for (ConfigModel.EndpointStatus e : r.endpointStatus()) {
+                out.append('\n').append(e.name()).append(" (").append(e.source()).append(")\n");
+                if (e.valid()) {
+                    out.append("  overrides: ").append(e.overrides().isEmpty() ? "none" : settings(e.overrides()))
+                            .append('\n');
+                    out.append("  effective: ").append(settings(OptionKeys.describe(e.options()))).append('\n');
+                    if (e.options().tls() != null && e.uri() != null && e.uri().startsWith("https")) {
+                        out.append("  tls: ").append(e.options().tls()).append('\n');
+                    }
+                } else {
+                    out.append("  error: ").append(e.error()).append('\n');
+                }
+                for (String w : e.warnings()) out.append("  warning: ").append(w).append('\n');
+            }
+        }
+        out.append('\n');
+        if (r.tlsStatus().isEmpty()) {
+            out.append("No TLS contexts configured (factory PID io.pipelane.tls).\n");
+        } else {
+            out.append("TLS contexts:\n");
+            for (ConfigModel.TlsStatus t : r.tlsStatus()) {
+                out.append("  ").append(t.name()).append(" (").append(t.source()).append("): ")
+                        .append(t.valid() ? "OK" : "INVALID").append('\n');
+                if (!t.settings().isEmpty()) out.append("    ").append(settings(t.settings())).append('\n');
+                if (!t.valid()) out.append("    error: ").append(t.error()).append('\n');
+                for (String w : t.warnings()) out.append("    warning: ").append(w).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    /** {@code pipelane:connections}. */
+    public String connections() {
+        List<PipelaneRuntime.LiveConnection> live = runtime.connections();
+        if (live.isEmpty()) return "No live connections.\n";
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"CONNECTION", "ENDPOINT", "STATE", "LENGTH", "PIPELINING", "OWNER"});
+        for (PipelaneRuntime.LiveConnection l : live) {
+            Connection c = l.connection();
+            String id = c.toString();
+            int bracket = id.indexOf('[');
+            rows.add(new String[] {bracket > 0 ? id.substring(0, bracket) : id, c.endpoint().toUri(),
+                    c.state().name(), String.valueOf(c.length()), c.isPipelining() ? "yes" : "no", l.owner()});
+        }
+        StringBuilder out = new StringBuilder();
+        table(out, rows);
+        return out.toString();
+    }
+
+    /** {@code pipelane:get <endpoint> <path>}: one request. */
+    public String get(String endpoint, String path) throws Exception {
+        return get(endpoint, path, 1);
+    }
+
+    /**
+     * {@code pipelane:get <endpoint> <path> <count>}: {@code count} GETs on one connection, pipelined as the
+     * connection allows; prints each status as it arrives, returns the summary.
+     *
+     * @throws Exception when a request failed (after printing every outcome), so scripts see the failure
+     */
+    public String get(String endpoint, String path, int count) throws Exception {
+        if (count < 1 || count > MAX_COUNT) {
+            throw new IllegalArgumentException("count must be in 1.." + MAX_COUNT + ", not " + count);
+        }
+        String target = path.startsWith("/") || path.equals("*") ? path : "/" + path;
+        PrintStream out = System.out;
+        long start = System.nanoTime();
+        Connection c = runtime.create(endpoint);
+        List<CompletableFuture<Response<byte[]>>> futures = new ArrayList<>(count);
+        boolean pipelined = false;
+        int failed = 0;
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        try {
+            for (int i = 0; i < count; i++) futures.add(c.call(Request.get(target)));
+            c.shutdown(); // the last request carries Connection: close; the connection ends after its response
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            for (int i = 0; i < count; i++) {
+                try {
+                    long wait = Math.max(1, deadline - System.nanoTime());
+                    Response<byte[]> r = futures.get(i).get(wait, TimeUnit.NANOSECONDS);
+                    pipelined |= c.isPipelining();
+                    statuses.merge(r.status(), 1, Integer::sum);
+                    out.printf(Locale.ROOT, "#%d %s %d %s (%d bytes) after %s%n", i + 1, r.version(), r.status(),
+                            r.reason(), r.body().length, millis(System.nanoTime() - start));
+                } catch (ExecutionException e) {
+                    failed++;
+                    Throwable cause = e.getCause();
+                    out.printf(Locale.ROOT, "#%d failed: %s%n", i + 1, describe(cause));
+                } catch (TimeoutException e) {
+                    failed++;
+                    out.printf(Locale.ROOT, "#%d gave no outcome in 5 minutes%n", i + 1);
+                }
+            }
+        } finally {
+            c.close();
+        }
+        String summary = String.format(Locale.ROOT, "%d request(s) to %s (%s%s) on one connection%s in %s: %s%s",
+                count, endpoint, c.endpoint().toUri(), target, pipelined ? ", pipelined" : ", not pipelined",
+                millis(System.nanoTime() - start), statuses.isEmpty() ? "no response" : statusSummary(statuses),
+                failed == 0 ? "" : ", " + failed + " failed");
+        if (failed > 0) throw new IllegalStateException(summary);
+        return summary + "\n";
+    }
+
+    private static String statusSummary(Map<Integer, Integer> statuses) {
+        List<String> parts = new ArrayList<>();
+        statuses.forEach((s, n) -> parts.add(n + " x " + s));
+        return String.join(", ", parts);
+    }
+
+    private static String describe(Throwable t) {
+        StringBuilder b = new StringBuilder(t.getClass().getSimpleName() + ": " + t.getMessage());
+        Throwable c = t.getCause();
+        while (c != null && c != t) {
+            b.append(" <- ").append(c.getClass().getSimpleName()).append(": ").append(c.getMessage());
+            t = c;
+            c = c.getCause();
+        }
+        return b.toString();
+    }
+
+    private static String millis(long nanos) {
+        return String.format(Locale.ROOT, "%.1f ms", nanos / 1e6);
+    }
+
+    private static String settings(Map<String, String> values) {
+        StringBuilder b = new StringBuilder();
+        values.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append('=').append(v));
+        return b.toString();
+    }
+
+    private static void table(StringBuilder out, List<String[]> rows) {
+        int[] width = new int[rows.get(0).length];
+        for (String[] r : rows) for (int i = 0; i < r.length; i++) width[i] = Math.max(width[i], r[i].length());
+        for (String[] r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                line.append(r[i]);
+                if (i < r.length - 1) line.append(" ".repeat(width[i] - r[i].length() + 2));
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+        }
+    }
+
+    static String formatDuration(Duration d) {
+        return ConfigValues.formatDuration(d);
+    }
+}

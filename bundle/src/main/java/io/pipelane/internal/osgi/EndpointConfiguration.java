@@ -1,0 +1,71 @@
+package io.pipelane.internal.osgi;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The metatype of an endpoint, factory PID {@code io.pipelane.endpoint} (one configuration, e.g. one
+ * {@code io.pipelane.endpoint-billing.cfg}, per endpoint). Any key of the defaults configuration may be given
+ * here too, to override it for this endpoint.
+ */
+@ObjectClassDefinition(id = "io.pipelane.endpoint", name = "Pipelane endpoint",
+        description = "A named endpoint: consumers call ConnectionFactory.create(name). Keys of the defaults "
+                + "(io.pipelane) may be added to override them for this endpoint.")
+@interface EndpointConfiguration {
+    @AttributeDefinition(name = "Name", description = "The name consumers use (create(\"billing\"), target "
+            + "filter (endpoints=billing)). Defaults to the configuration's alias (billing in "
+            + "io.pipelane.endpoint-billing.cfg). No spaces, commas or ()*\\=.", required = false)
+    String name();
+
+    @AttributeDefinition(name = "URI", description = "http://host[:port], https://host[:port] or unix:/path/to/socket.")
+    String uri();
+
+    @AttributeDefinition(name = "TLS context", description = "The name of a TLS context (io.pipelane.tls) for an "
+            + "https endpoint. Empty: the JDK's default trust store, hostname verification on.", required = false)
+    String tls();
+
+    @AttributeDefinition(name = "Persistence (override)", description = "AUTO, TRUE or FALSE.", required = false)
+    String persistence();
+
+    @AttributeDefinition(name = "Connect timeout (override)", required = false)
+    String connectTimeout();
+
+    @AttributeDefinition(name = "TLS handshake timeout (override)", required = false)
+    String handshakeTimeout();
+
+    @AttributeDefinition(name = "Response timeout (override)", required = false)
+    String responseTimeout();
+
+    @AttributeDefinition(name = "Idle read timeout (override)", required = false)
+    String idleReadTimeout();
+
+    @AttributeDefinition(name = "Write timeout (override)", required = false)
+    String writeTimeout();
+
+    @AttributeDefinition(name = "Body read timeout (override)", required = false)
+    String bodyReadTimeout();
+
+    @AttributeDefinition(name = "Maximum pipeline depth (override)", required = false, min = "1")
+    int maxPipelineDepth();
+
+    @AttributeDefinition(name = "Maximum bytes in flight (override)", required = false, min = "1")
+    int maxBytesInFlight();
+
+    @AttributeDefinition(name = "Pipeline after non-idempotent requests (override)", required = false)
+    boolean pipelineAfterNonIdempotent();
+
+    @AttributeDefinition(name = "Maximum response head bytes (override)", required = false, min = "64")
+    int maxResponseHeadBytes();
+
+    @AttributeDefinition(name = "Maximum header count (override)", required = false, min = "1")
+    int maxHeaderCount();
+
+    @AttributeDefinition(name = "Maximum chunk line bytes (override)", required = false, min = "8")
+    int maxChunkLineBytes();
+
+    @AttributeDefinition(name = "Maximum buffered body bytes (override)", required = false, min = "0")
+    long maxBufferedBodyBytes();
+
+    @AttributeDefinition(name = "Maximum buffered request body bytes (override)", required = false, min = "0")
+    int maxBufferedRequestBodyBytes();
+}

@@ -1,0 +1,45 @@
+package io.pipelane.internal.osgi;
+
+import io.pipelane.Connection;
+import io.pipelane.internal.config.ConfigModel;
+import io.pipelane.internal.engine.PipelaneConnectionFactory;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bundle's internal service: the core component takes the endpoint and TLS configurations from their
+ * configuration components, and shows its state to the console. Not exported; the configurations' secrets
+ * never become service properties.
+ */
+public interface PipelaneRuntime {
+    void putEndpoint(String pid, Map<String, ?> properties);
+
+    void removeEndpoint(String pid);
+
+    void putTls(String pid, Map<String, ?> properties);
+
+    void removeTls(String pid);
+
+    /** The outcome of the current configuration. */
+    ConfigModel.Result configuration();
+
+    /** A line about the executor and the service, e.g. "waiting for an Executor service matching ...". */
+    String serviceStatus();
+
+    /** The engine behind the service. */
+    PipelaneConnectionFactory engine();
+
+    /**
+     * A connection to a configured endpoint, created on behalf of the console.
+     *
+     * @throws io.pipelane.UnknownEndpointException naming the endpoint, and why when it is configured but invalid
+     */
+    Connection create(String endpointName);
+
+    /** A live connection and the bundle (or "console") it belongs to. */
+    record LiveConnection(Connection connection, String owner) {
+    }
+
+    List<LiveConnection> connections();
+}

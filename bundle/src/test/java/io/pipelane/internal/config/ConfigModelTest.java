@@ -1,0 +1,181 @@
+package io.pipelane.internal.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pipelane.ConnectionOptions;
+import io.pipelane.Persistence;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+class ConfigModelTest {
+
+    private static ConfigSource endpoint(String alias, Map<String, ?> props) {
+        return new ConfigSource("io.pipelane.endpoint~" + alias, props);
+    }
+
+    private static ConfigModel.Result compute(ConfigSource defaults, List<ConfigSource> tls, List<ConfigSource> endpoints) {
+        return ConfigModel.compute(defaults, tls, endpoints, null);
+    }
+
+    @Test
+    void durationsInEveryAcceptedForm() {
+        Map<String, Object> p = new HashMap<>();
+        p.put("a", "10s");
+        p.put("b", "500ms");
+        p.put("c", "2m");
+        p.put("d", "PT10S");
+        p.put("e", "1500");
+        p.put("f", 250L);
+        p.put("g", " 1h ");
+        ConfigValues v = new ConfigValues("io.pipelane", p);
+        assertEquals(Duration.ofSeconds(10), v.duration("a"));
+        assertEquals(Duration.ofMillis(500), v.duration("b"));
+        assertEquals(Duration.ofMinutes(2), v.duration("c"));
+        assertEquals(Duration.ofSeconds(10), v.duration("d"));
+        assertEquals(Duration.ofMillis(1500), v.duration("e"));
+        assertEquals(Duration.ofMillis(250), v.duration("f"));
+        assertEquals(Duration.ofHours(1), v.duration("g"));
+    }
+
+    @Test
+    void badDurationsAreRejectedNamingKeyAndPid() {
+        for (String bad : new String[] {"-5s", "0", "ten", "10 parsecs", "PT-1S"}) {
+            ConfigValues v = new ConfigValues("io.pipelane", Map.of("connectTimeout", bad));
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> OptionKeys.apply(ConnectionOptions.defaults(), v), bad);
+            assertEquals("connectTimeout", e.key());
+            assertTrue(e.getMessage().startsWith("io.pipelane: key 'connectTimeout': "), e.getMessage());
+        }
+    }
+
+    @Test
+    void multiValuedKeysAcceptStringArrayAndCollectionAndSplitCommas() {
+        assertEquals(List.of("a", "b", "c"), new ConfigValues("x", Map.of("k", " a, b ,c")).list("k"));
+        assertEquals(List.of("a", "b", "c"), new ConfigValues("x", Map.of("k", new String[] {"a,b", "c"})).list("k"));
+        assertEquals(List.of("a", "b", "c"), new ConfigValues("x", Map.of("k", List.of("a", "b, c"))).list("k"));
+        assertEquals(List.of(), new ConfigValues("x", Map.of("k", "")).list("k"));
+    }
+
+    @Test
+    void defaultsApplyAndEndpointsOverrideThem() {
+        ConfigSource defaults = new ConfigSource("io.pipelane", Map.of("persistence", "true", "maxPipelineDepth", "8",
+                "responseTimeout", "5s"));
+        ConfigModel.Result r = compute(defaults, List.of(), List.of(
+                endpoint("billing", Map.of("uri", "http://127.0.0.1:8080", "maxPipelineDepth", 2)),
+                endpoint("plain", Map.of("name", "other", "uri", "unix:/run/app.sock"))));
+        assertEquals(List.of(), r.errors());
+        assertEquals(Persistence.TRUE, r.defaults().persistence());
+        assertEquals(Set.of("billing", "other"), r.endpoints().keySet());
+        ConnectionOptions billing = r.endpoints().get("billing").options();
+        assertEquals(2, billing.maxPipelineDepth());
+        assertEquals(Persistence.TRUE, billing.persistence());
+        assertEquals(Duration.ofSeconds(5), billing.responseTimeout());
+        assertEquals(8, r.endpoints().get("other").options().maxPipelineDepth());
+    }
+
+    @Test
+    void theNameDefaultsToTheAliasOfAFileInstallFile() {
+        ConfigSource s = new ConfigSource("io.pipelane.endpoint.4a1b", Map.of("uri", "http://h",
+                "service.factoryPid", "io.pipelane.endpoint",
+                "felix.fileinstall.filename", "file:/opt/karaf/etc/io.pipelane.endpoint-billing.cfg"));
+        assertEquals("billing", s.alias());
+        assertEquals("io.pipelane.endpoint.4a1b (io.pipelane.endpoint-billing.cfg)", s.label());
+        assertEquals(Set.of("billing"), compute(null, List.of(), List.of(s)).endpoints().keySet());
+    }
+
+    @Test
+    void anInvalidEndpointIsNotOfferedAndItsErrorNamesKeyAndPid() {
+        ConfigModel.Result r = compute(null, List.of(), List.of(
+                endpoint("good", Map.of("uri", "http://127.0.0.1:1")),
+                endpoint("baduri", Map.of("uri", "ftp://example.com")),
+                endpoint("negative", Map.of("uri", "http://h", "writeTimeout", "-1s")),
+                endpoint("notls", Map.of("uri", "https://h", "tls", "missing")),
+                endpoint("nouri", Map.of())));
+        assertEquals(Set.of("good"), r.endpoints().keySet());
+        assertTrue(r.errorFor("baduri").startsWith("io.pipelane.endpoint~baduri: key 'uri': "), r.errorFor("baduri"));
+        assertTrue(r.errorFor("negative").startsWith("io.pipelane.endpoint~negative: key 'writeTimeout': "));
+        assertTrue(r.errorFor("notls").contains("key 'tls': no TLS context named 'missing'"), r.errorFor("notls"));
+        assertTrue(r.errorFor("nouri").contains("key 'uri': missing"), r.errorFor("nouri"));
+        assertNull(r.errorFor("good"));
+        assertEquals(4, r.errors().size());
+    }
+
+    @Test
+    void invalidDefaultsOfferNoEndpoint() {
+        ConfigModel.Result r = compute(new ConfigSource("io.pipelane", Map.of("maxPipelineDepth", "0")), List.of(),
+                List.of(endpoint("a", Map.of("uri", "http://h"))));
+        assertNull(r.defaults());
+        assertTrue(r.defaultsError().startsWith("io.pipelane: key 'maxPipelineDepth': "), r.defaultsError());
+        assertTrue(r.endpoints().isEmpty());
+        assertNotNull(r.errorFor("a"));
+    }
+
+    @Test
+    void twoEndpointsWithOneNameAreBothRefused() {
+        ConfigModel.Result r = compute(null, List.of(), List.of(
+                endpoint("x", Map.of("name", "same", "uri", "http://a")),
+                endpoint("y", Map.of("name", "same", "uri", "http://b"))));
+        assertTrue(r.endpoints().isEmpty());
+        assertEquals(2, r.errors().size());
+        assertTrue(r.errors().get(0).contains("is also the name of io.pipelane.endpoint~y"), r.errors().get(0));
+    }
+
+    @Test
+    void unknownKeysAreWarnedAbout() {
+        ConfigModel.Result r = compute(null, List.of(), List.of(endpoint("a", Map.of("uri", "http://h",
+                "conectTimeout", "1s", "service.pid", "io.pipelane.endpoint~a"))));
+        assertEquals(Set.of("a"), r.endpoints().keySet());
+        assertEquals(List.of("io.pipelane.endpoint~a: key 'conectTimeout' is not a Pipelane key and is ignored"),
+                r.warnings());
+    }
+
+    @Test
+    void anUnreadableTrustStoreInvalidatesTheContextAndItsEndpointsWithoutShowingThePassword() {
+        ConfigSource tls = new ConfigSource("io.pipelane.tls~secure", Map.of("truststore", "/nonexistent/trust.p12",
+                "truststore.password", "s3cr3t-value"));
+        ConfigModel.Result r = compute(null, List.of(tls), List.of(
+                endpoint("api", Map.of("uri", "https://127.0.0.1:8443", "tls", "secure"))));
+        assertTrue(r.endpoints().isEmpty());
+        ConfigModel.TlsStatus t = r.tlsStatus().get(0);
+        assertFalse(t.valid());
+        assertTrue(t.error().startsWith("io.pipelane.tls~secure: key 'truststore': cannot read the file"), t.error());
+        assertTrue(r.errorFor("api").contains("key 'tls': TLS context 'secure' is invalid"), r.errorFor("api"));
+        assertEquals("********", t.settings().get("truststore.password"));
+        for (String line : r.errors()) assertFalse(line.contains("s3cr3t"), line);
+        assertFalse(t.toString().contains("s3cr3t"));
+    }
+
+    @Test
+    void tlsWithoutTrustStoreUsesTheJdkTrustAndChecksProtocols() {
+        ConfigModel.Result ok = compute(null, List.of(new ConfigSource("io.pipelane.tls~jdk",
+                Map.of("protocols", "TLSv1.3,TLSv1.2"))), List.of(
+                endpoint("api", Map.of("uri", "https://example.com", "tls", "jdk"))));
+        assertEquals(List.of(), ok.errors());
+        assertEquals(List.of("TLSv1.3", "TLSv1.2"), ok.endpoints().get("api").options().tls().protocols());
+        assertTrue(ok.endpoints().get("api").options().tls().hostnameVerification());
+
+        ConfigModel.Result bad = compute(null, List.of(new ConfigSource("io.pipelane.tls~jdk",
+                Map.of("protocols", "SSLv1", "hostnameVerification", "false"))), List.of());
+        assertTrue(bad.tlsStatus().get(0).error().contains("key 'protocols': 'SSLv1' is not supported"),
+                bad.tlsStatus().get(0).error());
+    }
+
+    @Test
+    void anUnknownStoreTypeNamesItsKey() {
+        ConfigModel.Result r = compute(null, List.of(new ConfigSource("io.pipelane.tls~t",
+                Map.of("truststore", "pom.xml", "truststore.type", "BKS"))), List.of());
+        assertTrue(r.tlsStatus().get(0).error().contains("key 'truststore.type': 'BKS' is not one of"),
+                r.tlsStatus().get(0).error());
+    }
+}
