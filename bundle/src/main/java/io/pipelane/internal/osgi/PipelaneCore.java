@@ -70,6 +70,7 @@ public final class PipelaneCore implements PipelaneRuntime {
     private ConfigSource defaults;
     private String executorTarget = "";
     private ServiceTracker<Executor, Executor> executorTracker;
+    private final Map<ServiceReference<Executor>, Executor> executors = new HashMap<>();
     private String executorError;
     private ConfigModel.Result result;
     private ServiceRegistration<ConnectionFactory> registration;
@@ -169,6 +170,7 @@ public final class PipelaneCore implements PipelaneRuntime {
             ServiceTracker<Executor, Executor> old = executorTracker;
             executorTracker = null;
             old.close();
+            executors.clear();
         }
         executorTarget = target;
         executorError = null;
@@ -187,6 +189,7 @@ public final class PipelaneCore implements PipelaneRuntime {
             public Executor addingService(ServiceReference<Executor> reference) {
                 Executor e = context.getService(reference);
                 synchronized (PipelaneCore.this) {
+                    executors.put(reference, e);
                     if (!deactivated) apply();
                 }
                 return e;
@@ -201,10 +204,11 @@ public final class PipelaneCore implements PipelaneRuntime {
 
             @Override
             public void removedService(ServiceReference<Executor> reference, Executor service) {
-                context.ungetService(reference);
                 synchronized (PipelaneCore.this) {
+                    executors.remove(reference);
                     if (!deactivated) apply();
                 }
+                context.ungetService(reference);
             }
         });
         executorTracker.open();
@@ -212,10 +216,13 @@ public final class PipelaneCore implements PipelaneRuntime {
 
     /** The executor selected by executor.target, or null (none configured, or none available). */
     private Executor selectedExecutor() {
-        ServiceTracker<Executor, Executor> t = executorTracker;
-        if (t == null) return null;
-        ServiceReference<Executor> best = t.getServiceReference();
-        return best == null ? null : t.getService(best);
+        if (executorTracker == null || executors.isEmpty()) return null;
+        // The highest ranking (then the oldest) service, as ServiceReference.compareTo orders them.
+        ServiceReference<Executor> best = null;
+        for (ServiceReference<Executor> r : executors.keySet()) {
+            if (best == null || r.compareTo(best) > 0) best = r;
+        }
+        return executors.get(best);
     }
 
     /** Recomputes the configuration, reconfigures the engine and (un)registers the service. Holds this. */
