@@ -49,8 +49,16 @@ final class TestServers {
                     "-storepass", SERVER_PASSWORD, "-keypass", SERVER_PASSWORD);
             keytool("-exportcert", "-rfc", "-alias", "server", "-keystore", serverKeyStore.toString(),
                     "-storepass", SERVER_PASSWORD, "-file", trustStorePem.toString());
-            keytool("-importcert", "-noprompt", "-alias", "server", "-file", trustStorePem.toString(),
-                    "-storetype", "PKCS12", "-keystore", trustStoreP12.toString(), "-storepass", TRUST_PASSWORD);
+            // The PKCS12 trust store in-process (each keytool run is a JVM start).
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            try (InputStream in = Files.newInputStream(trustStorePem)) {
+                trust.setCertificateEntry("server",
+                        java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+            }
+            try (java.io.OutputStream out = Files.newOutputStream(trustStoreP12)) {
+                trust.store(out, TRUST_PASSWORD.toCharArray());
+            }
         }
 
         SSLContext serverContext() throws Exception {
