@@ -450,7 +450,9 @@ final class Pool {
                 ConnectionOptions base = options.connectionOptions() != null ? options.connectionOptions()
                         : cache.factory().defaultOptions();
                 ProxyOptions proxy = base.proxy() != null ? base.proxy() : options.proxies().select(endpoint);
-                stage = cache.factory().connect(endpoint, base.toBuilder().proxy(proxy).build());
+                // Persistence.FALSE: the request carries Connection: close, and the connection ends after it.
+                stage = cache.factory().connect(endpoint, base.toBuilder().proxy(proxy)
+                        .persistence(Persistence.FALSE).build());
             }
         } catch (RuntimeException e) {
             stage = CompletableFuture.failedFuture(e);
@@ -469,7 +471,9 @@ final class Pool {
             c.closed().whenComplete((v, t) -> fresh.remove(c));
             if (cache.isClosed()) c.close();
             CompletableFuture<Response<T>> f = c.call(a.request, a.handler);
-            c.shutdown(); // the request carries Connection: close; the connection ends after its response
+            // A named endpoint keeps its options: shutting down behind the request ends the connection after the
+            // response (and the request carries Connection: close unless it was written already).
+            c.shutdown();
             f.whenComplete((r, e) -> {
                 if (e == null) succeed(a, r);
                 else failed(a, unwrap(e));
