@@ -85,6 +85,14 @@ class ProxyTest {
         clientTls.init(null, tmf.getTrustManagers(), null);
     }
 
+    static SSLContext serverTls() {
+        return serverTls;
+    }
+
+    static SSLContext clientTls() {
+        return clientTls;
+    }
+
     @AfterEach
     void tearDown() throws Exception {
         factory.close();
