@@ -19,7 +19,9 @@ import java.util.concurrent.CompletableFuture;
  *   <li>else a new one, while fewer than {@link CacheOptions#parallel()} exist; it is opened with
  *       {@link ConnectionFactory#connect} semantics, so an unreachable server fails the requests waiting for
  *       it at once (with {@link RetryException} whose cause says why) rather than leaving them hanging;</li>
- *   <li>else the shallowest one whose length is under {@link CacheOptions#depth()};</li>
+ *   <li>else the shallowest one whose length is under {@link CacheOptions#depth()}; a connection that does not
+ *       pipeline ({@link Connection#isPipelining()} false: under {@link Persistence#AUTO}, until its first
+ *       response allowed it; an HTTP/1.0 server) takes one request at a time;</li>
  *   <li>else the request waits, first come first served, until one of these applies, at most
  *       {@link CacheOptions#waitTimeout()}; then it fails with a {@link PipelaneTimeoutException} of phase
  *       {@link PipelaneTimeoutException.Phase#CACHE_WAIT}.</li>

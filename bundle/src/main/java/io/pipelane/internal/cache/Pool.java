@@ -113,6 +113,8 @@ final class Pool {
         long idleSince;
         /** Shut down by the keep timer, or gone: never chosen again. Guarded. */
         boolean retired;
+        /** Opened with Persistence.TRUE: it pipelines from its first request, even while connecting. Guarded. */
+        boolean pipelinesFromStart;
 
         int load() {
             Connection c = connection;
@@ -121,6 +123,16 @@ final class Pool {
 
         boolean usable() {
             return !retired && (connection == null || !connection.isClosed());
+        }
+
+        /**
+         * How many unfulfilled requests it may hold: {@code depth} once it pipelines, else one. A connection that
+         * does not pipeline (yet: under Persistence.AUTO its first response decides) would only hold the others
+         * back, and fail them with Retry if that response ends it.
+         */
+        int capacity(int depth) {
+            Connection c = connection;
+            return (c != null ? c.isPipelining() : pipelinesFromStart) ? depth : 1;
         }
     }
 
@@ -218,8 +230,8 @@ final class Pool {
     }
 
     /**
-     * The connection for the next request: idle, else new (under parallel), else the shallowest under depth;
-     * null if none has room. Under the lock. A new slot is added to the pool here.
+     * The connection for the next request: idle, else new (under parallel), else the shallowest under its
+     * capacity (depth, or one while it does not pipeline); null if none has room. Under the lock. A new slot is added to the pool here.
      */
     private Slot choose() {
         for (Slot s : slots) {
@@ -235,7 +247,7 @@ final class Pool {
         for (Slot s : slots) {
             if (!s.usable()) continue;
             int load = s.load();
-            if (load < options.depth() && load < bestLoad) {
+            if (load < s.capacity(options.depth()) && load < bestLoad) {
                 best = s;
                 bestLoad = load;
             }
@@ -279,7 +291,11 @@ final class Pool {
         }
         // RFC 9112 §9.3.2: after a connection failed, the first request on a new one goes alone.
         if (alone && base.persistence() == Persistence.TRUE) b.persistence(Persistence.AUTO);
-        return cache.factory().connect(endpoint, b.build());
+        ConnectionOptions o = b.build();
+        synchronized (this) {
+            s.pipelinesFromStart = o.persistence() == Persistence.TRUE;
+        }
+        return cache.factory().connect(endpoint, o);
     }
 
     private void connected(Slot s, Connection c) {
@@ -471,14 +487,25 @@ final class Pool {
             c.closed().whenComplete((v, t) -> fresh.remove(c));
             if (cache.isClosed()) c.close();
             CompletableFuture<Response<T>> f = c.call(a.request, a.handler);
-            // A named endpoint keeps its options: shutting down behind the request ends the connection after the
-            // response (and the request carries Connection: close unless it was written already).
-            c.shutdown();
             f.whenComplete((r, e) -> {
+                // Persistence.FALSE ends the connection by itself; a named endpoint keeps its own options, so its
+                // connection is closed here once the response body has been read (no half-close before: some
+                // servers and proxies take a FIN for an abort).
+                closeWhenDone(c);
                 if (e == null) succeed(a, r);
                 else failed(a, unwrap(e));
             });
         });
+    }
+
+    /** Closes a no-cache connection once nothing is outstanding on it (a streamed body counts until read). */
+    private static void closeWhenDone(Connection c) {
+        if (c.state().isTerminal()) return;
+        if (c.length() == 0) {
+            c.close();
+        } else {
+            c.nextChange().whenComplete((v, t) -> closeWhenDone(c));
+        }
     }
 
     // ------------------------------------------------------------------------------------------ the rest
