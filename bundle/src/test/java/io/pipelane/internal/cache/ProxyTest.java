@@ -54,7 +54,8 @@ class ProxyTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
 
     @BeforeAll
-    static void certificates(@TempDir Path dir) throws Exception {
+    static synchronized void certificates(@TempDir Path dir) throws Exception {
+        if (serverTls != null) return; // made once per test JVM: keytool takes seconds
         // A self-signed certificate for 127.0.0.1, made with the JDK's keytool: no key is checked in.
         Path file = dir.resolve("origin.p12");
         char[] password = "changeit".toCharArray();
