@@ -54,7 +54,7 @@ class TinyproxyTest {
             port = s.getLocalPort();
         }
         Path conf = dir.resolve("tinyproxy.conf");
-        Files.writeString(conf, String.join("\n", "Port " + port, "Listen 127.0.0.1", "Timeout 30",
+        Files.writeString(conf, String.join("\n", "Port " + port, "Listen 127.0.0.1", "Timeout 5",
                 "MaxClients 20", "Allow 127.0.0.1", "LogLevel Info", "DisableViaHeader Yes", ""));
         tinyproxy = new ProcessBuilder(TINYPROXY.toString(), "-d", "-c", conf.toString())
                 .redirectErrorStream(true).start();
@@ -86,7 +86,10 @@ class TinyproxyTest {
         for (AutoCloseable r : resources) r.close();
         if (tinyproxy != null) {
             tinyproxy.destroy();
-            if (!tinyproxy.waitFor(10, TimeUnit.SECONDS)) tinyproxy.destroyForcibly();
+            if (!tinyproxy.waitFor(3, TimeUnit.SECONDS)) {
+                tinyproxy.destroyForcibly();
+                tinyproxy.waitFor(10, TimeUnit.SECONDS);
+            }
         }
     }
 
