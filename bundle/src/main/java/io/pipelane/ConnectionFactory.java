@@ -50,6 +50,14 @@ public interface ConnectionFactory extends AutoCloseable {
      */
     CompletionStage<Connection> connect(String endpointName);
 
+    /**
+     * A new {@link ConnectionCache} over this factory's connections: requests to endpoints, with connections
+     * reused, spread, kept and retried as {@code options} say. Closing the factory closes its connections.
+     */
+    default ConnectionCache cache(CacheOptions options) {
+        return ConnectionCache.create(this, options, java.util.Map.of());
+    }
+
     /** The options used when none are given. */
     ConnectionOptions defaultOptions();
 

@@ -7,7 +7,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
- * Everything that shapes one connection: persistence, the {@code finalise} callback, TLS, timeouts, pipeline
+ * Everything that shapes one connection: persistence, the {@code finalise} callback, TLS, a proxy, timeouts, pipeline
  * depth and parser limits. Immutable; {@link #defaults()} holds safe defaults and {@link #toBuilder()} derives
  * variants.
  *
@@ -20,6 +20,7 @@ public final class ConnectionOptions {
     private final Persistence persistence;
     private final Function<? super Connection, ? extends CompletionStage<Void>> finaliser;
     private final TlsOptions tls;
+    private final ProxyOptions proxy;
     private final Executor executor;
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
@@ -40,6 +41,7 @@ public final class ConnectionOptions {
         this.persistence = b.persistence;
         this.finaliser = b.finaliser;
         this.tls = b.tls;
+        this.proxy = b.proxy;
         this.executor = b.executor;
         this.connectTimeout = b.connectTimeout;
         this.handshakeTimeout = b.handshakeTimeout;
@@ -81,6 +83,11 @@ public final class ConnectionOptions {
 
     public TlsOptions tls() {
         return tls;
+    }
+
+    /** The HTTP proxy the connection goes through, or {@code null} to connect directly. See {@link ProxyOptions}. */
+    public ProxyOptions proxy() {
+        return proxy;
     }
 
     /** The executor that runs the connection's I/O tasks, or {@code null} for the factory's. */
@@ -181,7 +188,8 @@ public final class ConnectionOptions {
                 + ", pipelineAfterNonIdempotent=" + pipelineAfterNonIdempotent
                 + ", maxResponseHeadBytes=" + maxResponseHeadBytes + ", maxHeaderCount=" + maxHeaderCount
                 + ", maxChunkLineBytes=" + maxChunkLineBytes + ", maxBufferedBodyBytes=" + maxBufferedBodyBytes
-                + ", maxBufferedRequestBodyBytes=" + maxBufferedRequestBodyBytes + ", tls=" + tls + "}";
+                + ", maxBufferedRequestBodyBytes=" + maxBufferedRequestBodyBytes + ", tls=" + tls
+                + (proxy != null ? ", proxy=" + proxy : "") + "}";
     }
 
     /**
@@ -192,6 +200,7 @@ public final class ConnectionOptions {
         private Persistence persistence = Persistence.AUTO;
         private Function<? super Connection, ? extends CompletionStage<Void>> finaliser;
         private TlsOptions tls = TlsOptions.defaults();
+        private ProxyOptions proxy;
         private Executor executor;
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration handshakeTimeout = Duration.ofSeconds(10);
@@ -215,6 +224,7 @@ public final class ConnectionOptions {
             persistence = o.persistence;
             finaliser = o.finaliser;
             tls = o.tls;
+            proxy = o.proxy;
             executor = o.executor;
             connectTimeout = o.connectTimeout;
             handshakeTimeout = o.handshakeTimeout;
@@ -249,6 +259,12 @@ public final class ConnectionOptions {
 
         public Builder tls(TlsOptions tls) {
             this.tls = Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
+        /** The HTTP proxy to go through; {@code null} (the default) to connect directly. */
+        public Builder proxy(ProxyOptions proxy) {
+            this.proxy = proxy;
             return this;
         }
 

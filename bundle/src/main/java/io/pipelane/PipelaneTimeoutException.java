@@ -3,10 +3,13 @@ package io.pipelane;
 import java.time.Duration;
 
 /**
- * A timeout of {@link ConnectionOptions} expired. The connection is closed; the request that was waiting
- * when the timeout expired fails with this exception and the others fail with {@link RetryException} or
+ * A timeout of {@link ConnectionOptions} expired. The connection is closed; the request that was waiting when
+ * the timeout expired fails with this exception and the others fail with {@link RetryException} or
  * {@link PossiblyProcessedException} whose cause is this exception. Pipelane never retries the request that
  * timed out: a slow server is not made faster by sending it the same request again.
+ *
+ * <p>{@link Phase#CACHE_WAIT} is the exception: a {@link ConnectionCache} found no connection with room within
+ * {@link CacheOptions#waitTimeout()}; that request was never sent and no connection is closed.
  */
 public class PipelaneTimeoutException extends PipelaneException {
     private static final long serialVersionUID = 1L;
@@ -24,7 +27,12 @@ public class PipelaneTimeoutException extends PipelaneException {
         /** A socket write that made no progress. */
         WRITE,
         /** A streamed response body that the application did not read. */
-        BODY_READ
+        BODY_READ,
+        /**
+         * Waiting in a {@link ConnectionCache} for a connection with room ({@link CacheOptions#waitTimeout()}):
+         * the request was never sent, and no connection was closed.
+         */
+        CACHE_WAIT
     }
 
     private final Phase phase;

@@ -3,6 +3,7 @@ package io.pipelane.internal.engine;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.Endpoint;
 import io.pipelane.PipelaneTimeoutException;
+import io.pipelane.ProxyOptions;
 import io.pipelane.TlsOptions;
 
 import java.io.IOException;
@@ -21,7 +22,10 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 
-/** Opens the transport of an endpoint: TCP connect, then the TLS handshake for {@code https}. Blocking. */
+/**
+ * Opens the transport of an endpoint: TCP connect (to the endpoint, or to its proxy, then a CONNECT tunnel when
+ * the proxy tunnels), then the TLS handshake for {@code https}. Blocking.
+ */
 final class Connector {
     private Connector() {
     }
@@ -47,24 +51,37 @@ final class Connector {
             }
             return new UnixTransport(channel);
         }
+        ProxyOptions proxy = options.proxy();
+        // Through a proxy, the TCP connection goes to the proxy; the origin is named in CONNECT or the request-line.
+        Endpoint peer = proxy != null ? proxy.address() : endpoint;
+        String via = proxy != null ? " through proxy " + proxy.address() : "";
         Socket socket = new Socket();
         progress.connecting(socket);
         try {
             socket.setTcpNoDelay(true); // requests are batched by the writer and flushed explicitly
-            InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(endpoint.host()), endpoint.port());
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(peer.host()), peer.port());
             socket.connect(address, (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
         } catch (SocketTimeoutException e) {
             socket.close();
             throw new PipelaneTimeoutException(PipelaneTimeoutException.Phase.CONNECT, options.connectTimeout(),
-                    "connecting to " + endpoint + " timed out");
+                    "connecting to " + endpoint + via + " timed out");
         } catch (UnknownHostException e) {
             socket.close();
-            throw new UnknownHostException("unknown host " + endpoint.host() + " of endpoint " + endpoint);
+            throw new UnknownHostException("unknown host " + peer.host() + " of "
+                    + (proxy != null ? "proxy " + peer : "endpoint " + endpoint));
         } catch (IOException e) {
             socket.close();
-            throw e;
+            throw proxy == null ? e : new IOException("cannot connect to proxy " + peer + ": " + e, e);
         }
         PlainTransport plain = new PlainTransport(socket);
+        if (proxy != null && proxy.tunnels(endpoint)) {
+            try {
+                ProxyTunnel.open(plain, endpoint, proxy, options.maxResponseHeadBytes());
+            } catch (IOException | RuntimeException e) {
+                plain.close();
+                throw e;
+            }
+        }
         if (!endpoint.isSecure()) return plain;
 
         progress.handshaking();

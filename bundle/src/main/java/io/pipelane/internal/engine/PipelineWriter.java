@@ -1,6 +1,9 @@
 package io.pipelane.internal.engine;
 
+import io.pipelane.Endpoint;
+import io.pipelane.Headers;
 import io.pipelane.PipelaneException;
+import io.pipelane.ProxyOptions;
 import io.pipelane.RequestBody;
 import io.pipelane.internal.codec.BatchOutput;
 import io.pipelane.internal.codec.ChunkedOutputStream;
@@ -28,6 +31,10 @@ final class PipelineWriter implements Runnable {
     private final HttpConnection connection;
     private final Transport transport;
     private final BatchOutput batch;
+    /** {@code "http"} when requests are forwarded by a proxy (absolute-form), else null. */
+    private final String absoluteScheme;
+    /** Headers for a forwarding proxy ({@code Proxy-Authorization}, ...), else null. */
+    private final Headers proxyHeaders;
     /** Requests with bytes in the batch that have not gone to the socket yet. */
     private final List<Exchange<?>> unsent = new ArrayList<>();
     private IOException transportError;
@@ -42,6 +49,11 @@ final class PipelineWriter implements Runnable {
         this.connection = connection;
         this.transport = transport;
         this.batch = new BatchOutput(new TransportOutput(), BATCH_BYTES);
+        ProxyOptions proxy = connection.options.proxy();
+        boolean forwarded = proxy != null && connection.endpoint.scheme() == Endpoint.Scheme.HTTP
+                && !proxy.tunnels(connection.endpoint);
+        this.absoluteScheme = forwarded ? "http" : null;
+        this.proxyHeaders = forwarded && !proxy.proxyHeaders().isEmpty() ? proxy.proxyHeaders() : null;
     }
 
     /** Called by the connection, under its lock, when it chooses {@link HttpConnection.WriterStep#WRITE}. */
@@ -120,7 +132,8 @@ final class PipelineWriter implements Runnable {
         RequestEncoder.Framing framing = RequestEncoder.framingFor(e.request.method(), length, chunkedAllowed);
         unsent.add(e);
         long start = batch.bytesWritten() + batch.buffered();
-        RequestEncoder.writeHead(e.request, connection.endpoint.authority(), null, framing, length, close, null, batch);
+        RequestEncoder.writeHead(e.request, connection.endpoint.authority(), absoluteScheme, framing, length, close,
+                proxyHeaders, batch);
         if (buffered != null) {
             batch.write(buffered);
         } else if (framing == RequestEncoder.Framing.CONTENT_LENGTH && length > 0) {

@@ -1,0 +1,106 @@
+package io.pipelane;
+
+import io.pipelane.internal.cache.PipelaneConnectionCache;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Sends requests to endpoints over connections it opens, reuses, spreads and retries: cohttp-lwt's
+ * {@code Connection_cache}, on top of {@link Connection}. Obtain one with {@link ConnectionFactory#cache} or
+ * {@link #create}; it is thread-safe, and no method blocks.
+ *
+ * <h2>Choosing a connection</h2>
+ * For each request, among the connections to its endpoint that still accept requests ({@link
+ * Connection#isClosed()} false; a closed connection is never used and is removed once it ends):
+ * <ol>
+ *   <li>an idle one ({@link Connection#length()} 0);</li>
+ *   <li>else a new one, while fewer than {@link CacheOptions#parallel()} exist; it is opened with
+ *       {@link ConnectionFactory#connect} semantics, so an unreachable server fails the requests waiting for
+ *       it at once (with {@link RetryException} whose cause says why) rather than leaving them hanging;</li>
+ *   <li>else the shallowest one whose length is under {@link CacheOptions#depth()}; a connection that does not
+ *       pipeline ({@link Connection#isPipelining()} false: under {@link Persistence#AUTO}, until its first
+ *       response allowed it; an HTTP/1.0 server) takes one request at a time;</li>
+ *   <li>else the request waits, first come first served, until one of these applies, at most
+ *       {@link CacheOptions#waitTimeout()}; then it fails with a {@link PipelaneTimeoutException} of phase
+ *       {@link PipelaneTimeoutException.Phase#CACHE_WAIT}.</li>
+ * </ol>
+ * A connection with nothing to do for {@link CacheOptions#keep()} is shut down (the server sees it end).
+ *
+ * <h2>Retries</h2>
+ * A request that fails with {@link RetryException} (never processed by the server, or idempotent) is sent
+ * again on another connection, up to {@link CacheOptions#retry()} times; then the caller gets the
+ * {@link RetryException}. A request whose body is not {@linkplain RequestBody#isRepeatable() repeatable}
+ * is not sent again (the caller gets the {@link RetryException} and may send it with a fresh body), except
+ * when the connection refused it before touching it. A {@link PossiblyProcessedException}, a timeout or any
+ * other failure goes to the caller as it is. After a connection failed, the next new connection to that
+ * endpoint sends its first request alone (RFC 9112 §9.3.2: under {@link Persistence#AUTO}, the default, every
+ * new connection does).
+ *
+ * <h2>Threads</h2>
+ * As with {@link Connection#call}, the returned futures complete on a connection's reader thread (or on a
+ * timer thread for a {@link PipelaneTimeoutException.Phase#CACHE_WAIT} timeout): hand slow work to an
+ * executor.
+ */
+public interface ConnectionCache extends AutoCloseable {
+
+    /**
+     * Sends {@code request} to {@code endpoint}, over a connection with {@link CacheOptions#connectionOptions()}
+     * (else the factory's default options) and the proxy {@link CacheOptions#proxies()} selects.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    <T> CompletableFuture<Response<T>> call(Endpoint endpoint, Request request, BodyHandler<T> handler);
+
+    /** {@link #call(Endpoint, Request, BodyHandler)} with the body buffered as bytes. */
+    default CompletableFuture<Response<byte[]>> call(Endpoint endpoint, Request request) {
+        return call(endpoint, request, BodyHandlers.ofByteArray());
+    }
+
+    /**
+     * Sends {@code request} to the endpoint configured under {@code endpointName} in the factory, with that
+     * endpoint's options (and proxy). The cache options are those given for that name, else the cache's
+     * defaults. If no such endpoint is configured when a connection must be opened, the future fails with an
+     * {@link UnknownEndpointException}.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    <T> CompletableFuture<Response<T>> call(String endpointName, Request request, BodyHandler<T> handler);
+
+    /** {@link #call(String, Request, BodyHandler)} with the body buffered as bytes. */
+    default CompletableFuture<Response<byte[]>> call(String endpointName, Request request) {
+        return call(endpointName, request, BodyHandlers.ofByteArray());
+    }
+
+    /** The options for endpoints without options of their own. */
+    CacheOptions options();
+
+    /** A snapshot of the metrics of every endpoint the cache has sent requests to, in first-use order. */
+    List<CacheMetrics> metrics();
+
+    /**
+     * The connections open now, per endpoint (keyed like {@link CacheMetrics#key()}), oldest first. They are
+     * the cache's: use them to look, not to send requests or close them.
+     */
+    Map<String, List<Connection>> connections();
+
+    /**
+     * Closes every connection of the cache at once (their outstanding requests fail as {@link Connection#close()}
+     * says) and fails the requests waiting for room with {@link RetryException}. Later calls fail with
+     * {@link RetryException}. Idempotent. Closing the factory closes the cache's connections too.
+     */
+    @Override
+    void close();
+
+    /**
+     * A cache over {@code factory}'s connections.
+     *
+     * @param defaults         the options of endpoints without their own
+     * @param endpointOptions  options per endpoint name, for {@link #call(String, Request, BodyHandler)}
+     */
+    static ConnectionCache create(ConnectionFactory factory, CacheOptions defaults,
+                                  Map<String, CacheOptions> endpointOptions) {
+        return new PipelaneConnectionCache(factory, defaults, endpointOptions);
+    }
+}

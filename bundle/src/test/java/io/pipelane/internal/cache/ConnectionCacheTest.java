@@ -1,0 +1,516 @@
+package io.pipelane.internal.cache;
+
+import io.pipelane.BodyHandlers;
+import io.pipelane.CacheMetrics;
+import io.pipelane.CacheOptions;
+import io.pipelane.Connection;
+import io.pipelane.ConnectionCache;
+import io.pipelane.ConnectionFactory;
+import io.pipelane.ConnectionOptions;
+import io.pipelane.Endpoint;
+import io.pipelane.Persistence;
+import io.pipelane.PipelaneTimeoutException;
+import io.pipelane.PossiblyProcessedException;
+import io.pipelane.Request;
+import io.pipelane.RequestBody;
+import io.pipelane.Response;
+import io.pipelane.RetryException;
+import io.pipelane.testing.ScriptedServer;
+import io.pipelane.testing.ScriptedServer.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The connection cache against scripted servers on real sockets. */
+class ConnectionCacheTest {
+    private final ConnectionFactory factory = ConnectionFactory.builder().build();
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        factory.close();
+        for (AutoCloseable r : resources) r.close();
+    }
+
+    private ScriptedServer server(ScriptedServer.Script script) throws IOException {
+        ScriptedServer s = new ScriptedServer(script);
+        resources.add(s);
+        return s;
+    }
+
+    private ConnectionCache cache(CacheOptions options) {
+        ConnectionCache c = factory.cache(options);
+        resources.add(0, c);
+        return c;
+    }
+
+    private static Endpoint endpoint(ScriptedServer s) {
+        return Endpoint.http(s.host(), s.port());
+    }
+
+    private static <T> T await(CompletableFuture<T> f) throws Exception {
+        return f.get(20, TimeUnit.SECONDS);
+    }
+
+    private static Throwable failure(CompletableFuture<?> f) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(20, TimeUnit.SECONDS));
+        return e.getCause();
+    }
+
+    private static CacheMetrics metrics(ConnectionCache cache) {
+        assertEquals(1, cache.metrics().size());
+        return cache.metrics().get(0);
+    }
+
+    /** Answers every request with its target, keeping the connection open. */
+    private static void echo(ScriptedServer.Peer peer) throws IOException {
+        for (RecordedRequest r; (r = peer.readRequest()) != null; ) peer.respond(200, r.target);
+    }
+
+    // ------------------------------------------------------------------------------------------ choosing
+
+    @Test
+    void sequentialRequestsReuseTheIdleConnection() throws Exception {
+        ScriptedServer server = server(ConnectionCacheTest::echo);
+        ConnectionCache cache = cache(CacheOptions.defaults());
+        for (int i = 0; i < 5; i++) {
+            assertEquals("/" + i, await(cache.call(endpoint(server), Request.get("/" + i), BodyHandlers.ofString())).body());
+        }
+        assertEquals(1, server.connections(), "an idle connection is chosen before a new one is opened");
+        CacheMetrics m = metrics(cache);
+        assertEquals(endpoint(server).toUri(), m.key());
+        assertEquals(5, m.requests());
+        assertEquals(5, m.completed());
+        assertEquals(0, m.inFlight());
+        assertEquals(1, m.connections());
+        assertEquals(1, m.idleConnections());
+        assertEquals(1, m.connectionsOpened());
+        assertEquals(0, m.failures());
+    }
+
+    /**
+     * A server that reads eagerly (every request as it arrives, on its own thread) and answers only when the test
+     * hands out permits: it sees how many requests each connection has in flight at most.
+     */
+    private static final class HoldingServer {
+        final Semaphore answers = new Semaphore(0);
+        final AtomicInteger maxInFlight = new AtomicInteger();
+        final AtomicInteger received = new AtomicInteger();
+        /** A permit per request read. */
+        final Semaphore arrivals = new Semaphore(0);
+        final ScriptedServer server;
+
+        HoldingServer(List<AutoCloseable> resources) throws IOException {
+            server = new ScriptedServer(peer -> {
+                java.util.concurrent.BlockingQueue<RecordedRequest> toAnswer = new java.util.concurrent.LinkedBlockingQueue<>();
+                AtomicInteger inFlight = new AtomicInteger();
+                Thread responder = new Thread(() -> {
+                    try {
+                        while (true) {
+                            RecordedRequest r = toAnswer.take();
+                            answers.acquire();
+                            inFlight.decrementAndGet();
+                            peer.respond(200, r.target);
+                        }
+                    } catch (InterruptedException | IOException e) {
+                        // the connection or the test ended
+                    }
+                });
+                responder.setDaemon(true);
+                responder.start();
+                try {
+                    for (RecordedRequest r; (r = peer.readRequest()) != null; ) {
+                        int n = inFlight.incrementAndGet();
+                        maxInFlight.accumulateAndGet(n, Math::max);
+                        received.incrementAndGet();
+                        toAnswer.add(r);
+                        arrivals.release();
+                    }
+                } finally {
+                    responder.interrupt();
+                }
+            });
+            resources.add(server);
+        }
+    }
+
+    @Test
+    void parallelAndDepthLimitsHoldOnTheServerSide() throws Exception {
+        HoldingServer hs = new HoldingServer(resources);
+        ConnectionCache cache = cache(CacheOptions.builder().parallel(2).depth(3)
+                .connectionOptions(ConnectionOptions.builder().persistence(Persistence.TRUE).build()).build());
+        List<CompletableFuture<Response<String>>> rs = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            rs.add(cache.call(endpoint(hs.server), Request.get("/" + i), BodyHandlers.ofString()));
+        }
+        assertEquals(8, metrics(cache).inFlight());
+        // 2 connections x depth 3 are busy; 2 requests wait in the cache. (A request is placed by whichever thread
+        // dispatches, so the count is read once the server has seen the 6 that were placed.)
+        assertTrue(hs.arrivals.tryAcquire(6, 10, TimeUnit.SECONDS), "the server read 6 requests");
+        CacheMetrics m = metrics(cache);
+        assertEquals(2, m.connections());
+        assertEquals(2, m.waiting());
+        assertEquals(2, hs.server.connections());
+        assertEquals(3, hs.maxInFlight.get());
+        assertEquals(2, metrics(cache).waiting(), "nothing left the queue while every connection was full");
+
+        hs.answers.release(100);
+        for (int i = 0; i < 8; i++) assertEquals("/" + i, await(rs.get(i)).body());
+        assertEquals(2, hs.server.connections(), "never more than parallel connections");
+        assertEquals(3, hs.maxInFlight.get(), "never more than depth requests on a connection");
+        assertEquals(8, hs.received.get());
+        assertEquals(0, metrics(cache).waiting());
+    }
+
+    @Test
+    void aRequestThatFindsNoRoomFailsWithACacheWaitTimeoutAndIsNeverSent() throws Exception {
+        HoldingServer hs = new HoldingServer(resources);
+        ConnectionCache cache = cache(CacheOptions.builder().parallel(1).depth(1)
+                .waitTimeout(Duration.ofMillis(300)).build());
+        CompletableFuture<Response<String>> first = cache.call(endpoint(hs.server), Request.get("/first"),
+                BodyHandlers.ofString());
+        CompletableFuture<Response<String>> second = cache.call(endpoint(hs.server), Request.get("/second"),
+                BodyHandlers.ofString());
+        Throwable t = failure(second);
+        PipelaneTimeoutException timeout = assertInstanceOf(PipelaneTimeoutException.class, t);
+        assertEquals(PipelaneTimeoutException.Phase.CACHE_WAIT, timeout.phase());
+        assertTrue(t.getMessage().contains("parallel=1, depth=1"), t.getMessage());
+        assertFalse(first.isDone(), "the connection in use is not touched by the timeout");
+
+        hs.answers.release(100);
+        assertEquals("/first", await(first).body());
+        assertEquals("/third", await(cache.call(endpoint(hs.server), Request.get("/third"),
+                BodyHandlers.ofString())).body());
+        assertEquals(List.of("/first", "/third"), hs.server.requests().stream().map(r -> r.target).toList(),
+                "the request that timed out waiting was never sent");
+        assertEquals(1, metrics(cache).failures());
+    }
+
+    @Test
+    void anUnreachableServerFailsEveryRequestAtOnce() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        ConnectionCache cache = cache(CacheOptions.builder().parallel(2).build());
+        List<CompletableFuture<Response<byte[]>>> rs = new ArrayList<>();
+        for (int i = 0; i < 6; i++) rs.add(cache.call(Endpoint.http("127.0.0.1", port), Request.get("/" + i)));
+        for (CompletableFuture<Response<byte[]>> f : rs) {
+            Throwable t = failure(f);
+            assertInstanceOf(RetryException.class, t);
+            assertInstanceOf(ConnectException.class, t.getCause(), t.toString());
+            assertTrue(t.getMessage().contains("cannot connect"), t.getMessage());
+        }
+        CacheMetrics m = metrics(cache);
+        assertEquals(6, m.failures());
+        assertEquals(0, m.inFlight());
+        assertEquals(0, m.connections());
+    }
+
+    // ------------------------------------------------------------------------------------------ life cycle
+
+    @Test
+    void anIdleConnectionClosesAfterKeep() throws Exception {
+        CountDownLatch eof = new CountDownLatch(1);
+        ScriptedServer server = server(peer -> {
+            RecordedRequest r = peer.readRequest();
+            peer.respond(200, r.target);
+            if (peer.awaitClientEof(Duration.ofSeconds(10))) eof.countDown();
+        });
+        ConnectionCache cache = cache(CacheOptions.builder().keep(Duration.ofMillis(200)).build());
+        long start = System.nanoTime();
+        assertEquals("/x", await(cache.call(endpoint(server), Request.get("/x"), BodyHandlers.ofString())).body());
+        Connection c = cache.connections().get(endpoint(server).toUri()).get(0);
+        assertTrue(eof.await(10, TimeUnit.SECONDS), "the server saw the idle connection end");
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(200), "not before keep");
+        c.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(List.of(), cache.connections().get(endpoint(server).toUri()));
+        assertEquals(0, metrics(cache).connections());
+    }
+
+    @Test
+    void aConnectionTheServerClosesIsRemovedAndNeverUsedAgain() throws Exception {
+        AtomicInteger n = new AtomicInteger();
+        ScriptedServer server = server(peer -> {
+            int id = n.incrementAndGet();
+            RecordedRequest r = peer.readRequest();
+            if (id == 1) {
+                peer.respond(200, "c1" + r.target, "Connection: close");
+                peer.awaitClientEof(Duration.ofSeconds(10));
+                peer.close();
+                return;
+            }
+            peer.respond(200, "c" + id + r.target);
+            echo(peer);
+        });
+        ConnectionCache cache = cache(CacheOptions.defaults());
+        assertEquals("c1/a", await(cache.call(endpoint(server), Request.get("/a"), BodyHandlers.ofString())).body());
+        List<Connection> first = cache.connections().get(endpoint(server).toUri());
+        if (!first.isEmpty()) {
+            Connection c = first.get(0);
+            c.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertFalse(cache.connections().get(endpoint(server).toUri()).contains(c));
+        }
+        assertEquals("c2/b", await(cache.call(endpoint(server), Request.get("/b"), BodyHandlers.ofString())).body());
+        for (Connection c : cache.connections().get(endpoint(server).toUri())) assertFalse(c.isClosed());
+        assertEquals(2, server.connections());
+    }
+
+    @Test
+    void theUsersFinaliserStillRuns() throws Exception {
+        ScriptedServer server = server(peer -> {
+            RecordedRequest r = peer.readRequest();
+            peer.respond(200, r.target, "Connection: close");
+            peer.awaitClientEof(Duration.ofSeconds(10));
+        });
+        CompletableFuture<Connection> finalised = new CompletableFuture<>();
+        ConnectionCache cache = cache(CacheOptions.builder().connectionOptions(ConnectionOptions.builder()
+                .finaliser(c -> {
+                    finalised.complete(c);
+                    return CompletableFuture.completedFuture(null);
+                }).build()).build());
+        await(cache.call(endpoint(server), Request.get("/a")));
+        Connection c = await(finalised);
+        assertTrue(c.isClosed());
+        assertEquals(0, metrics(cache).connections());
+    }
+
+    @Test
+    void noCacheOpensAFreshConnectionPerRequestAndClosesIt() throws Exception {
+        Semaphore eofs = new Semaphore(0);
+        ScriptedServer server = server(peer -> {
+            RecordedRequest r = peer.readRequest();
+            peer.respond(200, r.target + " " + r.header("Connection"));
+            if (peer.awaitClientEof(Duration.ofSeconds(10))) eofs.release();
+        });
+        ConnectionCache cache = cache(CacheOptions.noCache());
+        for (int i = 0; i < 3; i++) {
+            assertEquals("/" + i + " close", await(cache.call(endpoint(server), Request.get("/" + i),
+                    BodyHandlers.ofString())).body());
+        }
+        assertEquals(3, server.connections());
+        CacheMetrics m = metrics(cache);
+        assertEquals(3, m.connectionsOpened());
+        assertEquals(3, m.completed());
+        assertTrue(eofs.tryAcquire(3, 10, TimeUnit.SECONDS), "each connection ended after its response");
+    }
+
+    // ------------------------------------------------------------------------------------------ retries
+
+    /**
+     * Every 3rd connection answers 2 requests, the 2nd with Connection: close, and closes; what it read after
+     * that is not processed. Every request completes, some after a retry, and none is processed twice.
+     */
+    @Test
+    void aServerClosingEveryThirdConnectionAfterTwoResponsesLosesNothingAndDuplicatesNothing() throws Exception {
+        AtomicInteger connectionIds = new AtomicInteger();
+        Map<String, Integer> processed = new ConcurrentHashMap<>();
+        ScriptedServer server = server(peer -> {
+            boolean closer = connectionIds.incrementAndGet() % 3 == 0;
+            int answered = 0;
+            for (RecordedRequest r; (r = peer.readRequest()) != null; ) {
+                processed.merge(r.method + " " + r.target, 1, Integer::sum);
+                answered++;
+                if (closer && answered == 2) {
+                    peer.respond(200, r.method + " " + r.target, "Connection: close");
+                    peer.halfClose();
+                    peer.awaitClientEof(Duration.ofSeconds(10)); // requests read past this point are dropped
+                    return;
+                }
+                peer.respond(200, r.method + " " + r.target);
+            }
+        });
+        ConnectionCache cache = cache(CacheOptions.builder().parallel(3).depth(8).retry(10)
+                .connectionOptions(ConnectionOptions.builder().persistence(Persistence.TRUE).build()).build());
+        List<CompletableFuture<Response<String>>> rs = new ArrayList<>();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 90; i++) {
+            Request r;
+            switch (i % 3) {
+                case 0: r = Request.get("/g" + i); break;
+                case 1: r = Request.put("/u" + i, RequestBody.of("v" + i)); break;
+                default: r = Request.post("/p" + i, RequestBody.of("v" + i)); break;
+            }
+            expected.add(r.method() + " " + r.target());
+            rs.add(cache.call(endpoint(server), r, BodyHandlers.ofString()));
+        }
+        for (int i = 0; i < rs.size(); i++) assertEquals(expected.get(i), await(rs.get(i)).body());
+        CacheMetrics m = metrics(cache);
+        assertEquals(90, m.completed());
+        assertEquals(0, m.failures());
+        assertTrue(m.retries() > 0, "some requests were sent again: " + m);
+        assertTrue(server.connections() >= 3, "connections were replaced");
+        for (String key : expected) {
+            if (key.startsWith("POST")) assertEquals(1, processed.get(key), key + " processed once");
+        }
+        assertEquals(90, processed.size(), "every request processed");
+        processed.forEach((k, v) -> assertEquals(1, v, k + " was processed " + v + " times"));
+    }
+
+    /**
+     * The same server, but the 2nd response does not say it closes: requests in flight when it closes were
+     * written, unanswered. Idempotent ones are sent again; a POST is not: it fails with
+     * PossiblyProcessedException. Still nothing is processed twice.
+     */
+    @Test
+    void requestsThatMayHaveBeenProcessedAreNeverRetried() throws Exception {
+        AtomicInteger connectionIds = new AtomicInteger();
+        Map<String, Integer> processed = new ConcurrentHashMap<>();
+        ScriptedServer server = server(peer -> {
+            boolean closer = connectionIds.incrementAndGet() % 3 == 0;
+            int answered = 0;
+            for (RecordedRequest r; (r = peer.readRequest()) != null; ) {
+                processed.merge(r.method + " " + r.target, 1, Integer::sum);
+                peer.respond(200, r.method + " " + r.target);
+                if (closer && ++answered == 2) {
+                    // Read whatever else was written (not processed), then end without a word.
+                    peer.halfClose();
+                    peer.awaitClientEof(Duration.ofSeconds(10));
+                    return;
+                }
+            }
+        });
+        ConnectionCache cache = cache(CacheOptions.builder().parallel(3).depth(8).retry(10)
+                .connectionOptions(ConnectionOptions.builder().persistence(Persistence.TRUE)
+                        .pipelineAfterNonIdempotent(true).build()).build());
+        List<CompletableFuture<Response<String>>> rs = new ArrayList<>();
+        List<Request> sent = new ArrayList<>();
+        for (int i = 0; i < 90; i++) {
+            Request r = i % 3 == 2 ? Request.post("/p" + i, RequestBody.of("v" + i)) : Request.get("/g" + i);
+            sent.add(r);
+            rs.add(cache.call(endpoint(server), r, BodyHandlers.ofString()));
+        }
+        int possiblyProcessed = 0;
+        for (int i = 0; i < rs.size(); i++) {
+            Request r = sent.get(i);
+            if (r.isIdempotent()) {
+                assertEquals("GET " + r.target(), await(rs.get(i)).body());
+            } else {
+                try {
+                    assertEquals("POST " + r.target(), await(rs.get(i)).body());
+                } catch (ExecutionException e) {
+                    assertInstanceOf(PossiblyProcessedException.class, e.getCause());
+                    possiblyProcessed++;
+                }
+            }
+        }
+        CacheMetrics m = metrics(cache);
+        assertEquals(possiblyProcessed, m.failures());
+        assertTrue(m.retries() > 0, m.toString());
+        processed.forEach((k, v) -> {
+            if (k.startsWith("POST")) assertEquals(1, v, k + " was processed " + v + " times");
+        });
+    }
+
+    @Test
+    void aRequestWithAOneShotBodyIsNotRetried() throws Exception {
+        ScriptedServer server = server(peer -> {
+            List<RecordedRequest> two = peer.readRequests(2);
+            peer.respond(200, two.get(0).target, "Connection: close");
+            peer.awaitClientEof(Duration.ofSeconds(10));
+        });
+        ConnectionCache cache = cache(CacheOptions.builder().parallel(1)
+                .connectionOptions(ConnectionOptions.builder().persistence(Persistence.TRUE).build()).build());
+        CompletableFuture<Response<String>> a = cache.call(endpoint(server), Request.get("/a"), BodyHandlers.ofString());
+        byte[] body = "one shot".getBytes(StandardCharsets.UTF_8);
+        CompletableFuture<Response<String>> b = cache.call(endpoint(server),
+                Request.put("/b", RequestBody.ofStream(new ByteArrayInputStream(body), body.length)),
+                BodyHandlers.ofString());
+        assertEquals("/a", await(a).body());
+        assertInstanceOf(RetryException.class, failure(b), "the caller decides what to do with a one-shot body");
+        CacheMetrics m = metrics(cache);
+        assertEquals(0, m.retries());
+        assertEquals(1, m.failures());
+        assertEquals(1, server.connections(), "no second connection was opened for it");
+    }
+
+    @Test
+    void aRepeatableRequestIsRetriedOnAnotherConnection() throws Exception {
+        AtomicInteger ids = new AtomicInteger();
+        ScriptedServer server = server(peer -> {
+            int id = ids.incrementAndGet();
+            if (id == 1) {
+                List<RecordedRequest> two = peer.readRequests(2);
+                peer.respond(200, "c1" + two.get(0).target, "Connection: close");
+                peer.awaitClientEof(Duration.ofSeconds(10));
+                return;
+            }
+            for (RecordedRequest r; (r = peer.readRequest()) != null; ) peer.respond(200, "c" + id + r.target);
+        });
+        ConnectionCache cache = cache(CacheOptions.builder().parallel(1)
+                .connectionOptions(ConnectionOptions.builder().persistence(Persistence.TRUE).build()).build());
+        CompletableFuture<Response<String>> a = cache.call(endpoint(server), Request.get("/a"), BodyHandlers.ofString());
+        CompletableFuture<Response<String>> b = cache.call(endpoint(server),
+                Request.put("/b", RequestBody.of("again")), BodyHandlers.ofString());
+        assertEquals("c1/a", await(a).body());
+        assertEquals("c2/b", await(b).body());
+        assertEquals(1, metrics(cache).retries());
+        RecordedRequest last = server.requests().get(server.requests().size() - 1);
+        assertEquals("again", last.bodyText());
+    }
+
+    @Test
+    void retriesAreBoundedByRetry() throws Exception {
+        ScriptedServer server = server(peer -> {
+            // Every connection answers nothing and closes: GET is idempotent, so it is a Retry each time.
+            peer.readRequest();
+            peer.close();
+        });
+        ConnectionCache cache = cache(CacheOptions.builder().retry(2).build());
+        Throwable t = failure(cache.call(endpoint(server), Request.get("/a")));
+        assertInstanceOf(RetryException.class, t);
+        assertEquals(3, server.connections(), "sent once, then retried twice, each time on another connection");
+        CacheMetrics m = metrics(cache);
+        assertEquals(2, m.retries());
+        assertEquals(1, m.failures());
+    }
+
+    @Test
+    void aTimedOutRequestIsNotRetried() throws Exception {
+        ScriptedServer server = server(peer -> {
+            peer.readRequest();
+            peer.stall();
+        });
+        ConnectionCache cache = cache(CacheOptions.builder().connectionOptions(ConnectionOptions.builder()
+                .responseTimeout(Duration.ofMillis(200)).build()).build());
+        Throwable t = failure(cache.call(endpoint(server), Request.get("/slow")));
+        assertInstanceOf(PipelaneTimeoutException.class, t);
+        assertEquals(1, server.connections());
+        assertEquals(0, metrics(cache).retries());
+    }
+
+    @Test
+    void closingTheCacheFailsWaitingRequestsAndLaterCalls() throws Exception {
+        HoldingServer hs = new HoldingServer(resources);
+        ConnectionCache cache = cache(CacheOptions.builder().parallel(1).depth(1).build());
+        CompletableFuture<Response<byte[]>> first = cache.call(endpoint(hs.server), Request.get("/1"));
+        CompletableFuture<Response<byte[]>> waiting = cache.call(endpoint(hs.server), Request.get("/2"));
+        cache.close();
+        assertInstanceOf(RetryException.class, failure(waiting));
+        assertInstanceOf(RetryException.class, failure(first)); // GET: idempotent
+        assertInstanceOf(RetryException.class, failure(cache.call(endpoint(hs.server), Request.get("/3"))));
+    }
+}
