@@ -1,0 +1,288 @@
+package io.pipelane.bench;
+
+import io.pipelane.Persistence;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Runs every client side by side against the same servers, in one JVM, and writes the table, a CSV and the chart.
+ *
+ * <p>For each group (server, file, depth) every client opens its one connection and warms up; then, for each of
+ * the rounds, the raw limit runs first and every client after it, N requests each (N / depth batches); the raw
+ * limit runs once more at the end. Medians over the rounds; noise as min–max; ratios to the raw limit of the
+ * same group. Before and after each client's runs the server's accepted-connection count is read (nginx
+ * stub_status, the NIO server's counter) to show each client used one connection; the NIO server also counts
+ * requests decoded per socket read, which proves write-ahead.
+ *
+ * <p>Arguments: {@code --out DIR} (default {@code bench/results}), {@code --rounds R} (default 5),
+ * {@code --quick} (2 rounds, smaller N), {@code --nginx PATH}, {@code --scale-java PATH} (a JDK home for a scale
+ * run; repeatable; default: this JVM), {@code --only TEXT} (only the groups whose "server path depth;" contains
+ * it, e.g. {@code "nginx /13b 16;"}; no scale run), {@code --clients A,B} (only these clients, besides the raw limit).
+ */
+public final class Harness {
+
+    record Group(String server, String path, int bodyBytes, int depth, int n) {
+        String file() {
+            return bodyBytes == 13 ? "13 B" : (bodyBytes / 1024) + " KiB";
+        }
+    }
+
+    /** One client's results in a group. */
+    static final class Row {
+        final Group group;
+        final String client;
+        final List<Double> rps = new ArrayList<>();
+        final List<Double> cpuMicrosPerReq = new ArrayList<>();
+        final List<Double> allocPerReq = new ArrayList<>();
+        long connectionsAtStart;
+        long connectionsDuringRuns;
+        double requestsPerRead = Double.NaN;
+        long maxRequestsPerRead = -1;
+        double ratio = Double.NaN;
+        double rawFirst = Double.NaN;
+        double rawLast = Double.NaN;
+
+        Row(Group group, String client) {
+            this.group = group;
+            this.client = client;
+        }
+
+        double median() {
+            return median(rps);
+        }
+
+        static double median(List<Double> xs) {
+            double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            if (a.length == 0) return Double.NaN;
+            return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+        }
+
+        double min() {
+            return rps.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        }
+
+        double max() {
+            return rps.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        }
+    }
+
+    interface ClientFactory {
+        BenchClient open(BenchClient.Target target) throws Exception;
+    }
+
+    record Spec(String name, ClientFactory factory, boolean pipelines) {
+    }
+
+    static final List<Spec> SPECS = List.of(
+            new Spec("raw socket", RawClient::new, true),
+            new Spec("Pipelane TRUE", t -> new PipelaneClient(t, Persistence.TRUE), true),
+            new Spec("Pipelane AUTO", t -> new PipelaneClient(t, Persistence.AUTO), true),
+            new Spec("Vert.x 5", VertxClient::new, true),
+            new Spec("HttpCore 5", HttpCoreClient::new, true),
+            new Spec("JDK HttpClient", JdkClient::new, false),
+            new Spec("OkHttp 5", OkHttpBenchClient::new, false));
+
+    /** Names of the clients to run ({@code --clients a,b}); the raw limit always runs. Null: all. */
+    static List<String> clientFilter;
+
+    private Harness() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of("bench/results");
+        int rounds = 5;
+        boolean quick = false;
+        String nginxBinary = Servers.nginxBinary();
+        List<String> scaleJava = new ArrayList<>();
+        String only = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--out": out = Path.of(args[++i]); break;
+                case "--rounds": rounds = Integer.parseInt(args[++i]); break;
+                case "--quick": quick = true; rounds = 2; break;
+                case "--nginx": nginxBinary = args[++i]; break;
+                case "--scale-java": scaleJava.add(args[++i]); break;
+                case "--only": only = args[++i]; break;
+                case "--clients": clientFilter = List.of(args[++i].split(",")); break;
+                default: throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        Files.createDirectories(out);
+        Locale.setDefault(Locale.ROOT);
+        String machine = Report.machine();
+        System.out.println(machine);
+
+        int scale = quick ? 4 : 1;
+        List<Group> groups = new ArrayList<>();
+        for (String server : List.of("nginx", "NIO server")) {
+            groups.add(new Group(server, "/13b", 13, 1, 20_000 / scale));
+            groups.add(new Group(server, "/13b", 13, 16, 96_000 / scale));
+            groups.add(new Group(server, "/13b", 13, 128, 192_000 / scale));
+        }
+        groups.add(new Group("nginx", "/64k", 65536, 1, 10_000 / scale));
+        groups.add(new Group("nginx", "/64k", 65536, 16, 24_000 / scale));
+        if (only != null) {
+            String o = only;
+            groups.removeIf(g -> !(g.server() + " " + g.path() + " " + g.depth() + ";").contains(o));
+        }
+
+        List<Row> rows = new ArrayList<>();
+        Servers.Nginx nginx = null;
+        Servers.Nio nio = null;
+        try {
+            nginx = Servers.Nginx.start(nginxBinary);
+            nio = Servers.Nio.start(List.of("-Xms256m", "-Xmx256m", "-XX:+UseParallelGC"));
+            System.out.println("nginx on 127.0.0.1:" + nginx.port + " (" + nginxBinary + "), NIO server on 127.0.0.1:" + nio.port);
+            for (Group g : groups) {
+                Servers.Server server = g.server().equals("nginx") ? nginx : nio;
+                rows.addAll(runGroup(g, server, rounds));
+                Report.write(out, machine, rows, List.of());
+            }
+            List<String> scaleResults = new ArrayList<>();
+            if (only == null) {
+                List<String> javas = scaleJava.isEmpty() ? List.of(System.getProperty("java.home")) : scaleJava;
+                for (String javaHome : javas) {
+                    scaleResults.add(ScaleRun.launch(javaHome, nginx.port, quick));
+                }
+            }
+            Report.write(out, machine, rows, scaleResults);
+            Chart.write(out.resolve("chart.png"), rows);
+            System.out.println("\nwrote " + out.resolve("results.md") + ", results.csv and chart.png");
+        } finally {
+            if (nio != null) nio.close();
+            if (nginx != null) nginx.close();
+        }
+    }
+
+    static List<Row> runGroup(Group g, Servers.Server server, int rounds) throws Exception {
+        BenchClient.Target target = new BenchClient.Target(server.name, "127.0.0.1", server.port, g.path(), g.bodyBytes());
+        System.out.printf("%n== %s, %s, depth %d, N = %d per run, %d rounds%n", g.server(), g.file(), g.depth(), g.n(), rounds);
+        List<Spec> specs = new ArrayList<>();
+        for (Spec s : SPECS) {
+            boolean wanted = clientFilter == null || clientFilter.contains(s.name()) || s.name().equals("raw socket");
+            if (wanted && (s.pipelines() || g.depth() == 1)) specs.add(s);
+        }
+        List<BenchClient> clients = new ArrayList<>();
+        List<Row> rows = new ArrayList<>();
+        try {
+            for (Spec s : specs) {
+                long a0 = server.accepts();
+                BenchClient c = s.factory().open(target);
+                clients.add(c);
+                warmUp(c, g);
+                long a1 = server.accepts();
+                Row r = new Row(g, s.name());
+                r.connectionsAtStart = a1 - a0 - 1;
+                rows.add(r);
+            }
+            Row raw = rows.get(0);
+            long[] readStats = new long[rows.size() * 2]; // requests, reads per client (NIO server)
+            long[] maxPerRead = new long[rows.size()];
+            for (int round = 0; round < rounds; round++) {
+                for (int i = 0; i < clients.size(); i++) {
+                    measure(clients.get(i), rows.get(i), g, server, readStats, maxPerRead, i);
+                }
+            }
+            measure(clients.get(0), raw, g, server, readStats, maxPerRead, 0); // the raw limit, last
+            raw.rawFirst = raw.rps.get(0);
+            raw.rawLast = raw.rps.get(raw.rps.size() - 1);
+            double rawMedian = raw.median();
+            for (int i = 0; i < rows.size(); i++) {
+                Row r = rows.get(i);
+                r.ratio = r.median() / rawMedian;
+                if (server instanceof Servers.Nio) {
+                    r.requestsPerRead = readStats[2 * i + 1] == 0 ? Double.NaN : (double) readStats[2 * i] / readStats[2 * i + 1];
+                    r.maxRequestsPerRead = maxPerRead[i];
+                }
+                System.out.printf("  %-15s %10.0f req/s (%.0f–%.0f)  %.2f of raw  %6.1f µs CPU/req  %7.0f B/req"
+                                + "  connections %d+%d%s%n",
+                        r.client, r.median(), r.min(), r.max(), r.ratio, Row.median(r.cpuMicrosPerReq),
+                        Row.median(r.allocPerReq), r.connectionsAtStart, r.connectionsDuringRuns,
+                        Double.isNaN(r.requestsPerRead) ? ""
+                                : String.format("  requests/read %.1f (max %d)", r.requestsPerRead, r.maxRequestsPerRead));
+            }
+            System.out.printf("  raw limit first %.0f, last %.0f req/s (drift %+.0f%%)%n", raw.rawFirst, raw.rawLast,
+                    100 * (raw.rawLast / raw.rawFirst - 1));
+        } finally {
+            for (BenchClient c : clients) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    System.out.println("  closing " + c.name + ": " + e);
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static void warmUp(BenchClient c, Group g) throws Exception {
+        long until = System.nanoTime() + 1_000_000_000L;
+        long done = 0;
+        long expected = 0;
+        long bytes = 0;
+        while (System.nanoTime() < until || done < 2_000) {
+            bytes += c.batch(g.depth());
+            done += g.depth();
+            expected += (long) g.depth() * g.bodyBytes();
+        }
+        BenchClient.check(bytes == expected, c.name + ": warm-up received " + bytes + " body bytes, expected " + expected);
+    }
+
+    private static void measure(BenchClient c, Row r, Group g, Servers.Server server, long[] readStats,
+                                long[] maxPerRead, int index) throws Exception {
+        int batches = g.n() / g.depth();
+        System.gc();
+        long a0;
+        if (server instanceof Servers.Nio) {
+            Servers.Nio nio = (Servers.Nio) server;
+            nio.resetStats();
+            a0 = nio.accepts();
+        } else {
+            a0 = server.accepts();
+        }
+        Meter m = new Meter();
+        long bytes = 0;
+        m.start();
+        for (int b = 0; b < batches; b++) bytes += c.batch(g.depth());
+        m.stop();
+        long requests = (long) batches * g.depth();
+        BenchClient.check(bytes == requests * g.bodyBytes(), c.name + ": received " + bytes + " body bytes, expected "
+                + requests * g.bodyBytes());
+        if (server instanceof Servers.Nio) {
+            long[] s = ((Servers.Nio) server).stats();
+            // the reset and the first stats request are one request and one read each; subtract them
+            readStats[2 * index] += s[1] - 2;
+            readStats[2 * index + 1] += s[2] - 2;
+            maxPerRead[index] = Math.max(maxPerRead[index], s[3]);
+            r.connectionsDuringRuns += s[0] - a0 - 1;
+        } else {
+            r.connectionsDuringRuns += server.accepts() - a0 - 1;
+        }
+        r.rps.add(requests * 1e9 / m.wallNanos);
+        r.cpuMicrosPerReq.add(m.cpuNanos / 1e3 / requests);
+        r.allocPerReq.add((double) m.allocatedBytes / requests);
+    }
+
+    static String jvmArgs() {
+        return String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments());
+    }
+
+    static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.0f", v);
+    }
+
+    static String fmtList(double[] v) {
+        return Arrays.toString(v);
+    }
+
+    static void ensure(boolean ok, String what) throws IOException {
+        if (!ok) throw new IOException(what);
+    }
+}

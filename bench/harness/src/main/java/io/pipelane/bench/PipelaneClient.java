@@ -1,0 +1,71 @@
+package io.pipelane.bench;
+
+import io.pipelane.BodyHandler;
+import io.pipelane.BodyHandlers;
+import io.pipelane.Connection;
+import io.pipelane.ConnectionFactory;
+import io.pipelane.ConnectionOptions;
+import io.pipelane.Endpoint;
+import io.pipelane.Persistence;
+import io.pipelane.Request;
+import io.pipelane.Response;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Pipelane on one connection: {@code depth} calls, then a join on each response (bodies as byte arrays). The
+ * pipeline limits are raised above the deepest batch the harness sends, as a user of deep pipelines would.
+ */
+final class PipelaneClient extends BenchClient {
+    static final int MAX_DEPTH = 1024;
+
+    private final ConnectionFactory factory;
+    private final Connection connection;
+    private final Request request;
+    private final BodyHandler<byte[]> handler = BodyHandlers.ofByteArray();
+    @SuppressWarnings("unchecked")
+    private CompletableFuture<Response<byte[]>>[] pending = new CompletableFuture[0];
+
+    PipelaneClient(Target target, Persistence persistence) {
+        super("Pipelane " + persistence, target);
+        factory = ConnectionFactory.builder().build();
+        ConnectionOptions options = ConnectionOptions.builder()
+                .persistence(persistence)
+                .maxPipelineDepth(MAX_DEPTH)
+                .maxBytesInFlight(1 << 20)
+                .build();
+        connection = factory.connect(Endpoint.http(target.host(), target.port()), options)
+                .toCompletableFuture().join();
+        request = Request.get(target.path());
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    @Override
+    boolean pipelines() {
+        return true;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    long batch(int depth) {
+        if (pending.length < depth) pending = new CompletableFuture[depth];
+        for (int i = 0; i < depth; i++) pending[i] = connection.call(request, handler);
+        long bytes = 0;
+        for (int i = 0; i < depth; i++) {
+            Response<byte[]> r = pending[i].join();
+            pending[i] = null;
+            check(r.status() == 200, "Pipelane: status " + r.status());
+            bytes += r.body().length;
+        }
+        return bytes;
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+        factory.close();
+    }
+}
