@@ -511,16 +511,24 @@ public final class ResponseParser {
 
     /** The Content-Length, -1 if absent; several equal values are accepted (RFC 9112 §6.3, point 5). */
     private static long contentLength(Headers h) throws MalformedResponseException {
+        // Runs for every response: walks the fields and the comma-separated parts in place (no list, no split
+        // array; substring and trim return the value itself for the usual single, unpadded value).
         long result = -1;
-        for (String value : h.all("Content-Length")) {
-            for (String part : value.split(",", -1)) {
-                String p = part.trim();
+        for (int i = 0, size = h.size(); i < size; i++) {
+            if (!h.name(i).equalsIgnoreCase("Content-Length")) continue;
+            String value = h.value(i);
+            int start = 0;
+            int comma;
+            do {
+                comma = value.indexOf(',', start);
+                String p = value.substring(start, comma < 0 ? value.length() : comma).trim();
                 long n = parseDecimal(p);
                 if (result >= 0 && n != result) {
                     throw new MalformedResponseException("conflicting Content-Length values " + result + " and " + n);
                 }
                 result = n;
-            }
+                start = comma + 1;
+            } while (comma >= 0);
         }
         return result;
     }
