@@ -24,7 +24,7 @@ import java.util.Locale;
  * <p>Arguments: {@code --out DIR} (default {@code bench/results}), {@code --rounds R} (default 5),
  * {@code --quick} (2 rounds, smaller N), {@code --nginx PATH}, {@code --scale-java PATH} (a JDK home for a scale
  * run; repeatable; default: this JVM), {@code --only TEXT} (only the groups whose "server path depth;" contains
- * it, e.g. {@code "nginx /13b 16;"}; no scale run), {@code --clients A,B} (only these clients, besides the raw limit).
+ * it, e.g. {@code "nginx /13b 16;"}; then no scale run unless {@code --scale-java} is given), {@code --clients A,B} (only these clients, besides the raw limit).
  */
 public final class Harness {
 
@@ -146,7 +146,7 @@ public final class Harness {
                 Report.write(out, machine, rows, List.of());
             }
             List<String> scaleResults = new ArrayList<>();
-            if (only == null) {
+            if (only == null || !scaleJava.isEmpty()) {
                 List<String> javas = scaleJava.isEmpty() ? List.of(System.getProperty("java.home")) : scaleJava;
                 for (String javaHome : javas) {
                     scaleResults.add(ScaleRun.launch(javaHome, nginx.port, quick));
