@@ -2,6 +2,7 @@ package io.pipelane.internal.codec;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Arrays;
 
 /**
  * A write buffer that coalesces pipelined requests into few writes to the underlying stream: request heads
@@ -9,18 +10,39 @@ import java.io.OutputStream;
  * nothing more to send ({@link #flush()}) or when the array is full. Writes larger than the free space after a
  * flush go straight through, uncopied.
  *
+ * <p>The array starts small ({@value #INITIAL_BYTES} bytes, or the capacity if smaller) and grows up to the
+ * capacity the first time a batch needs it, so that a connection that never batches much does not hold the
+ * whole capacity. Growing changes nothing of what is written when: the underlying stream sees the same writes
+ * as with an array of the full capacity from the start.
+ *
  * <p>Not thread-safe: it belongs to the connection's writer.
  */
 public final class BatchOutput extends OutputStream {
+    /** The first size of the array. */
+    public static final int INITIAL_BYTES = 2048;
+
     private final OutputStream out;
-    private final byte[] buf;
+    private final int capacity;
+    private byte[] buf;
     private int count;
     private long writeCalls;
     private long bytesWritten;
 
     public BatchOutput(OutputStream out, int capacity) {
         this.out = out;
-        this.buf = new byte[capacity];
+        this.capacity = capacity;
+        this.buf = new byte[Math.min(capacity, INITIAL_BYTES)];
+    }
+
+    /**
+     * Grows the array, up to the capacity, so that {@code len} more bytes fit. Returns whether they fit now;
+     * false means the array is at its capacity and the caller drains it as it always did.
+     */
+    private boolean grow(int len) {
+        if (buf.length == capacity) return false;
+        long needed = (long) count + len;
+        buf = Arrays.copyOf(buf, (int) Math.min(capacity, Math.max(needed, 2L * buf.length)));
+        return needed <= buf.length;
     }
 
     /** Bytes buffered and not yet written to the underlying stream. */
@@ -40,13 +62,13 @@ public final class BatchOutput extends OutputStream {
 
     @Override
     public void write(int b) throws IOException {
-        if (count == buf.length) drain();
+        if (count == buf.length && !grow(1)) drain();
         buf[count++] = (byte) b;
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        if (len > buf.length - count) {
+        if (len > buf.length - count && !grow(len)) {
             drain();
             if (len >= buf.length) {
                 writeThrough(b, off, len);
@@ -60,7 +82,7 @@ public final class BatchOutput extends OutputStream {
     /** Writes the chars of {@code s}, each of which must be below 0x100 (checked when requests are built). */
     public void writeLatin1(String s) throws IOException {
         int n = s.length();
-        if (n > buf.length - count) {
+        if (n > buf.length - count && !grow(n)) {
             drain();
             if (n > buf.length) {
                 for (int i = 0; i < n; i++) write(s.charAt(i));
@@ -80,7 +102,7 @@ public final class BatchOutput extends OutputStream {
     }
 
     public void writeCrlf() throws IOException {
-        if (buf.length - count < 2) drain();
+        if (buf.length - count < 2 && !grow(2)) drain();
         buf[count++] = '\r';
         buf[count++] = '\n';
     }

@@ -20,14 +20,21 @@ import java.util.concurrent.CompletableFuture;
  * connection's reader task until the connection ends; its fields are confined to that thread.
  */
 final class ResponseReader implements ResponseParser.Listener {
+    /** The largest read buffer. */
     static final int READ_BUFFER_BYTES = 64 * 1024;
+    /**
+     * The first size of the read buffer. It doubles, up to {@link #READ_BUFFER_BYTES}, each time a read fills it
+     * (more was waiting), so busy connections soon read 64 KiB at a time while idle ones, or ones with small
+     * responses, keep a small buffer (many connections).
+     */
+    static final int INITIAL_READ_BUFFER_BYTES = 8 * 1024;
 
     private final HttpConnection connection;
     private final Transport transport;
     private final ResponseParser parser;
-    private final byte[] buffer = new byte[READ_BUFFER_BYTES];
+    private byte[] buffer = new byte[INITIAL_READ_BUFFER_BYTES];
     /** A reusable view of {@link #buffer} handed to body sinks. */
-    private final ByteBuffer view = ByteBuffer.wrap(buffer);
+    private ByteBuffer view = ByteBuffer.wrap(buffer);
 
     /** The exchange whose response is being parsed; null between responses. */
     private Exchange<?> current;
@@ -74,6 +81,11 @@ final class ResponseReader implements ResponseParser.Listener {
                     }
                 }
                 connection.midResponse = inResponse && parser.hasStarted();
+                if (n == buffer.length && buffer.length < READ_BUFFER_BYTES) {
+                    // every byte was consumed above (body slices are valid only during their callback)
+                    buffer = new byte[Math.min(READ_BUFFER_BYTES, 2 * buffer.length)];
+                    view = ByteBuffer.wrap(buffer);
+                }
             }
         } catch (Throwable t) {
             Exchange<?> victim = t instanceof MalformedResponseException || t instanceof PipelaneTimeoutException
