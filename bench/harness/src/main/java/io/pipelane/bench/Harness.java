@@ -24,7 +24,8 @@ import java.util.Locale;
  * <p>Arguments: {@code --out DIR} (default {@code bench/results}), {@code --rounds R} (default 5),
  * {@code --quick} (2 rounds, smaller N), {@code --nginx PATH}, {@code --scale-java PATH} (a JDK home for a scale
  * run; repeatable; default: this JVM), {@code --only TEXT} (only the groups whose "server path depth;" contains
- * it, e.g. {@code "nginx /13b 16;"}; then no scale run unless {@code --scale-java} is given), {@code --clients A,B} (only these clients, besides the raw limit).
+ * it, e.g. {@code "nginx /13b 16;"}; then no scale run unless {@code --scale-java} is given),
+ * {@code --scale-connections K} (default: 10,000 on Java 21+, 1,000 before), {@code --clients A,B} (only these clients, besides the raw limit).
  */
 public final class Harness {
 
@@ -102,6 +103,7 @@ public final class Harness {
         String nginxBinary = Servers.nginxBinary();
         List<String> scaleJava = new ArrayList<>();
         String only = null;
+        int scaleConnections = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--out": out = Path.of(args[++i]); break;
@@ -111,6 +113,7 @@ public final class Harness {
                 case "--scale-java": scaleJava.add(args[++i]); break;
                 case "--only": only = args[++i]; break;
                 case "--clients": clientFilter = List.of(args[++i].split(",")); break;
+                case "--scale-connections": scaleConnections = Integer.parseInt(args[++i]); break;
                 default: throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -149,7 +152,7 @@ public final class Harness {
             if (only == null || !scaleJava.isEmpty()) {
                 List<String> javas = scaleJava.isEmpty() ? List.of(System.getProperty("java.home")) : scaleJava;
                 for (String javaHome : javas) {
-                    scaleResults.add(ScaleRun.launch(javaHome, nginx.port, quick));
+                    scaleResults.add(ScaleRun.launch(javaHome, nginx.port, scaleConnections));
                 }
             }
             Report.write(out, machine, rows, scaleResults);

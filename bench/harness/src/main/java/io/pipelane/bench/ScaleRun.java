@@ -35,11 +35,11 @@ public final class ScaleRun {
     }
 
     /** Runs the scale run with the JDK at {@code javaHome}; returns its table row. */
-    static String launch(String javaHome, int port, boolean quick) throws Exception {
+    static String launch(String javaHome, int port, int connections) throws Exception {
         String java = Path.of(javaHome, "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
                 ScaleRun.class.getName(), String.valueOf(port)));
-        if (quick) cmd.add("500");
+        if (connections > 0) cmd.add(String.valueOf(connections));
         System.out.println("\n== scale run: " + String.join(" ", cmd.subList(0, 2)) + " ...");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String row = null;
