@@ -142,6 +142,13 @@ public final class Harness {
         try {
             nginx = Servers.Nginx.start(nginxBinary);
             nio = Servers.Nio.start(List.of("-Xms256m", "-Xmx256m", "-XX:+UseParallelGC"));
+            // stop them also when the harness is interrupted (Ctrl-C, SIGTERM): only these two processes
+            Process nginxProcess = nginx.process;
+            Process nioProcess = nio.process;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                nginxProcess.destroy();
+                nioProcess.destroy();
+            }, "stop-servers"));
             System.out.println("nginx on 127.0.0.1:" + nginx.port + " (" + nginxBinary + "), NIO server on 127.0.0.1:" + nio.port);
             for (Group g : groups) {
                 Servers.Server server = g.server().equals("nginx") ? nginx : nio;
