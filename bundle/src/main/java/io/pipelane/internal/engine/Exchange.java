@@ -8,6 +8,7 @@ import io.pipelane.Response;
 import io.pipelane.ResponseHead;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * One request and its response on a connection. Created by {@code call}, moved from the connection's waiting
@@ -36,23 +37,51 @@ final class Exchange<T> {
     BodySink<T> sink;
     /** The sink failed with a recoverable error: the rest of the body is read and dropped. */
     boolean discardBody;
+    /** Guarded by this: the trailers once the response is complete, and the stage of a streamed body's response. */
+    private Headers trailerFields;
+    private CompletableFuture<Headers> pendingTrailers;
+
+    private static final CompletionStage<Headers> NO_TRAILERS =
+            CompletableFuture.completedFuture(Headers.empty()).minimalCompletionStage();
 
     Exchange(Request request, BodyHandler<T> handler) {
         this.request = request;
         this.handler = handler;
     }
 
-    /** Wires the sink's body value to the response future. Called by the reader with the final head. */
-    void open(ResponseHead head, BodySink<T> sink, CompletableFuture<Headers> trailers) {
+    /**
+     * Wires the sink's body value to the response future. Called by the reader with the final head. A buffered
+     * body completes after {@link #trailersArrived}, so its response gets its trailers as a completed stage; a
+     * streamed body completes at once, and its trailers come later.
+     */
+    void open(ResponseHead head, BodySink<T> sink) {
         this.head = head;
         this.sink = sink;
         sink.body().whenComplete((body, error) -> {
             if (error != null) {
                 future.completeExceptionally(unwrap(error));
             } else {
-                future.complete(new Response<>(request, head, body, trailers));
+                future.complete(new Response<>(request, head, body, trailersStage()));
             }
         });
+    }
+
+    /** Called by the reader when the response is complete, before the sink is told. */
+    void trailersArrived(Headers trailers) {
+        CompletableFuture<Headers> pending;
+        synchronized (this) {
+            trailerFields = trailers;
+            pending = pendingTrailers;
+        }
+        if (pending != null) pending.complete(trailers);
+    }
+
+    private synchronized CompletionStage<Headers> trailersStage() {
+        if (trailerFields != null) {
+            return trailerFields.isEmpty() ? NO_TRAILERS : CompletableFuture.completedFuture(trailerFields);
+        }
+        if (pendingTrailers == null) pendingTrailers = new CompletableFuture<>();
+        return pendingTrailers;
     }
 
     /** Fails the response (and its body sink, if any). Safe to call more than once. */
@@ -66,6 +95,11 @@ final class Exchange<T> {
             }
         }
         future.completeExceptionally(cause);
+        CompletableFuture<Headers> pending;
+        synchronized (this) {
+            pending = pendingTrailers;
+        }
+        if (pending != null) pending.completeExceptionally(cause);
     }
 
     private static Throwable unwrap(Throwable t) {

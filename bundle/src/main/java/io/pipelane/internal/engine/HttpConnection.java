@@ -79,7 +79,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     private Exchange<?> gate;
     /** Requests taken off the queues by terminate() and not yet failed: still counted by length(). */
     private int pendingFailures;
-    private CompletableFuture<Void> change;
+    /** The stage nextChange() handed out, completed at the next change; volatile so signalling can skip the lock. */
+    private volatile CompletableFuture<Void> change;
     private Transport transport;
     private Closeable connecting;
     private PipelineWriter writer;
@@ -176,6 +177,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(handler, "handler");
         Exchange<T> e = new Exchange<>(request, handler);
+        CompletableFuture<Void> changed;
+        PipelineWriter writerToStart;
         synchronized (lock) {
             if (!state.acceptsRequests()) {
                 e.future.completeExceptionally(new RetryException(request + " was not sent: the connection to "
@@ -186,9 +189,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                 state = ConnectionState.CLOSING; // Persistence.FALSE: one request only
             }
             waiting.add(e);
+            changed = takeChange();
+            writerToStart = claimWriter();
         }
-        signalChange();
-        scheduleWriter();
+        complete(changed);
+        start(writerToStart);
         return e.future;
     }
 
@@ -269,11 +274,21 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     private void scheduleWriter() {
         PipelineWriter w;
         synchronized (lock) {
-            if (writerScheduled || writer == null || state.isTerminal()) return;
-            if (peekWritable() == null && !halfCloseDue()) return;
-            writerScheduled = true;
-            w = writer;
+            w = claimWriter();
         }
+        start(w);
+    }
+
+    /** The writer, if it should be started now (then marked scheduled); else null. Under lock. */
+    private PipelineWriter claimWriter() {
+        if (writerScheduled || writer == null || state.isTerminal()) return null;
+        if (peekWritable() == null && !halfCloseDue()) return null;
+        writerScheduled = true;
+        return writer;
+    }
+
+    private void start(PipelineWriter w) {
+        if (w == null) return;
         try {
             executor.execute(w);
         } catch (RejectedExecutionException e) {
@@ -285,8 +300,9 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      * Called by the writer, between requests. Chooses the next step and, for {@link WriterStep#WRITE}, moves
      * the request to the in-flight queue and tells the writer how to frame it.
      */
-    WriterStep nextWriterStep(PipelineWriter w, boolean haveBuffered) {
+    WriterStep nextWriterStep(PipelineWriter w, boolean haveBuffered, Exchange<?> justWritten, int justWrittenBytes) {
         synchronized (lock) {
+            if (justWritten != null) countInFlight(justWritten, justWrittenBytes);
             if (state.isTerminal()) {
                 writerScheduled = false;
                 return WriterStep.EXIT;
@@ -336,17 +352,14 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         }
     }
 
-    /** The writer has put all of a request into its batch. */
-    void written(Exchange<?> e, int bytes) {
-        synchronized (lock) {
-            // A response may complete before its request is fully written (an early answer): then its bytes
-            // are no longer in flight.
-            if (!e.responded && !state.isTerminal()) {
-                e.wireBytes = bytes;
-                bytesInFlight += bytes;
-            }
+    /** A request is wholly in the writer's batch: its bytes count towards maxBytesInFlight. Under lock. */
+    private void countInFlight(Exchange<?> e, int bytes) {
+        // A response may complete before its request is fully written (an early answer): then its bytes are no
+        // longer in flight.
+        if (!e.responded && !state.isTerminal()) {
+            e.wireBytes = bytes;
+            bytesInFlight += bytes;
         }
-        e.writtenAt = System.nanoTime();
     }
 
     /**
@@ -398,6 +411,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      *                   not processed)
      */
     void finalHead(Exchange<?> e, ResponseHead head, boolean keepAlive, boolean closeToken) {
+        CompletableFuture<Void> changed;
+        PipelineWriter writerToStart;
         synchronized (lock) {
             if (gate == e) gate = null;
             if (!persistenceDecided) {
@@ -415,32 +430,52 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                         if (x == e) behind = true;
                     }
                 }
+                changed = takeChange();
+            } else {
+                changed = null; // length() and the state are unchanged
             }
+            writerToStart = claimWriter();
         }
-        signalChange();
-        scheduleWriter();
+        complete(changed);
+        start(writerToStart);
+    }
+
+    /** What the reader does after {@link #responseComplete}. */
+    enum Completion {
+        /** The connection ended meanwhile: the exchange was already failed by {@link #terminate}. */
+        ENDED,
+        /** Deliver the response; the connection goes on. */
+        DELIVER,
+        /** Deliver the response, then see whether the connection is done ({@link #afterLastResponse()}). */
+        DELIVER_THEN_CHECK
     }
 
     /**
-     * {@code e}'s response is complete. Returns false if the connection ended meanwhile (the exchange was
-     * already failed by {@link #terminate}).
+     * {@code e}'s response is complete: takes it off the in-flight queue, signals the change of length and
+     * starts the writer if the pipeline has room again.
      */
-    boolean responseComplete(Exchange<?> e) {
+    Completion responseComplete(Exchange<?> e) {
+        CompletableFuture<Void> changed;
+        PipelineWriter writerToStart;
+        boolean mayBeDone;
         synchronized (lock) {
-            if (inFlight.peek() != e) return false;
+            if (inFlight.peek() != e) return Completion.ENDED;
             inFlight.poll();
             e.responded = true;
             bytesInFlight -= e.wireBytes;
             if (gate == e) gate = null;
+            changed = takeChange();
+            writerToStart = claimWriter();
+            mayBeDone = lastRequestWritten || shutdownRequested;
         }
         lastResponseEndAt = System.nanoTime();
-        return true;
+        complete(changed);
+        start(writerToStart);
+        return mayBeDone ? Completion.DELIVER_THEN_CHECK : Completion.DELIVER;
     }
 
-    /** After a response completed and was delivered. */
-    void afterResponse() {
-        signalChange();
-        scheduleWriter();
+    /** After a response delivered with {@link Completion#DELIVER_THEN_CHECK}. */
+    void afterLastResponse() {
         finishIfDone();
     }
 
@@ -571,11 +606,22 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     }
 
     private void signalChange() {
+        if (change == null) return; // nobody waits: no lock needed
         CompletableFuture<Void> c;
         synchronized (lock) {
-            c = change;
-            change = null;
+            c = takeChange();
         }
+        complete(c);
+    }
+
+    /** Takes the pending nextChange() stage, to be completed outside the lock. Under lock. */
+    private CompletableFuture<Void> takeChange() {
+        CompletableFuture<Void> c = change;
+        if (c != null) change = null;
+        return c;
+    }
+
+    private static void complete(CompletableFuture<Void> c) {
         if (c != null) c.complete(null);
     }
 

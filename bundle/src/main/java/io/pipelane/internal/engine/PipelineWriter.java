@@ -44,6 +44,9 @@ final class PipelineWriter implements Runnable {
     private boolean nextClose;
     private boolean nextChunkedAllowed;
     private volatile Exchange<?> current;
+    /** The request just put wholly into the batch, and its size, reported at the next step. */
+    private Exchange<?> written;
+    private int writtenBytes;
 
     PipelineWriter(HttpConnection connection, Transport transport) {
         this.connection = connection;
@@ -80,7 +83,9 @@ final class PipelineWriter implements Runnable {
     public void run() {
         try {
             while (true) {
-                switch (connection.nextWriterStep(this, batch.buffered() > 0)) {
+                Exchange<?> justWritten = written;
+                written = null;
+                switch (connection.nextWriterStep(this, batch.buffered() > 0, justWritten, writtenBytes)) {
                     case WRITE:
                         write(next, nextClose, nextChunkedAllowed);
                         break;
@@ -149,7 +154,10 @@ final class PipelineWriter implements Runnable {
             chunked.finish();
         }
         long bytes = batch.bytesWritten() + batch.buffered() - start;
-        connection.written(e, (int) Math.min(Integer.MAX_VALUE, bytes));
+        e.writtenAt = System.nanoTime();
+        // Counted in flight at the next step, under the connection's lock it takes anyway.
+        written = e;
+        writtenBytes = (int) Math.min(Integer.MAX_VALUE, bytes);
         current = null;
     }
 

@@ -12,7 +12,6 @@ import io.pipelane.internal.codec.ResponseParser;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The reader loop of a connection: reads the socket eagerly into one buffer, feeds the {@link ResponseParser},
@@ -41,7 +40,6 @@ final class ResponseReader implements ResponseParser.Listener {
     /** Parsing a response that nobody asked for. */
     private boolean unsolicited;
     private boolean inResponse;
-    private CompletableFuture<Headers> trailers;
     /** The response being parsed is the server's last one (it closes after it). */
     private boolean lastResponse;
     private ResponseHead lastHead;
@@ -99,7 +97,6 @@ final class ResponseReader implements ResponseParser.Listener {
         unsolicited = current == null;
         parser.reset(current != null && current.request.isHead());
         inResponse = true;
-        trailers = null;
     }
 
     private void endOfInput() throws IOException {
@@ -130,7 +127,6 @@ final class ResponseReader implements ResponseParser.Listener {
     }
 
     private <T> void openSink(Exchange<T> e, ResponseHead head) {
-        trailers = new CompletableFuture<>();
         BodySink<T> sink;
         try {
             sink = e.handler.open(head, connection.options);
@@ -139,7 +135,7 @@ final class ResponseReader implements ResponseParser.Listener {
             e.future.completeExceptionally(ex);
             return;
         }
-        e.open(head, sink, trailers);
+        e.open(head, sink);
     }
 
     @Override
@@ -163,7 +159,9 @@ final class ResponseReader implements ResponseParser.Listener {
     public void onComplete(Headers trailerFields) throws IOException {
         Exchange<?> e = current;
         current = null;
-        if (!connection.responseComplete(e)) return;
+        HttpConnection.Completion next = connection.responseComplete(e);
+        if (next == HttpConnection.Completion.ENDED) return;
+        e.trailersArrived(trailerFields);
         if (!e.discardBody && e.sink != null) {
             try {
                 e.sink.onComplete(trailerFields);
@@ -171,8 +169,7 @@ final class ResponseReader implements ResponseParser.Listener {
                 e.fail(ex);
             }
         }
-        if (trailers != null) trailers.complete(trailerFields);
-        connection.afterResponse();
+        if (next == HttpConnection.Completion.DELIVER_THEN_CHECK) connection.afterLastResponse();
     }
 
     /** Unwinds the read loop once the connection has been ended from inside a listener callback. */
