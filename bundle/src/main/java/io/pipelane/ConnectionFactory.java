@@ -51,8 +51,29 @@ public interface ConnectionFactory extends AutoCloseable {
     CompletionStage<Connection> connect(String endpointName);
 
     /**
+     * This factory's own {@link ConnectionCache}, configured as the factory is: the same instance on every call
+     * (a new one once it has been closed). Closing the factory closes it.
+     *
+     * <p>In OSGi, each consumer bundle gets the cache of its own view of the {@code ConnectionFactory} service:
+     * its options come from Config Admin ({@code keep}, {@code retry}, {@code parallel}, {@code depth},
+     * {@code waitTimeout}, {@code reuse} and the {@code proxy.*} keys, in the defaults PID {@code io.pipelane}
+     * and, per endpoint, in {@code io.pipelane.endpoint}); configuration changes reach it without failing the
+     * requests in flight; it is closed, with its connections, when the bundle releases the service (it stops,
+     * or its component is deactivated). {@link ConnectionCache#call(String, Request, BodyHandler)} sends to a
+     * configured endpoint with that endpoint's cache options and proxy; endpoints given as {@link Endpoint} use
+     * the defaults' cache options and proxy ({@code proxy.exceptions} applied).
+     *
+     * <p>Outside OSGi, its options are those given to {@link ConnectionFactoryBuilder#cacheOptions}, else
+     * {@link CacheOptions#defaults()}.
+     *
+     * @throws IllegalStateException if the factory is closed
+     */
+    ConnectionCache cache();
+
+    /**
      * A new {@link ConnectionCache} over this factory's connections: requests to endpoints, with connections
      * reused, spread, kept and retried as {@code options} say. Closing the factory closes its connections.
+     * Unlike {@link #cache()}, the caller owns it: close it when done.
      */
     default ConnectionCache cache(CacheOptions options) {
         return ConnectionCache.create(this, options, java.util.Map.of());

@@ -26,6 +26,8 @@ public final class ConnectionFactoryBuilder {
     private final Map<String, NamedEndpoint> endpoints = new LinkedHashMap<>();
     private Executor executor;
     private String threadNamePrefix = "pipelane";
+    private CacheOptions cacheOptions = CacheOptions.defaults();
+    private final Map<String, CacheOptions> endpointCacheOptions = new LinkedHashMap<>();
 
     ConnectionFactoryBuilder() {
     }
@@ -61,6 +63,18 @@ public final class ConnectionFactoryBuilder {
         return this;
     }
 
+    /** The options of {@link ConnectionFactory#cache()}. Default {@link CacheOptions#defaults()}. */
+    public ConnectionFactoryBuilder cacheOptions(CacheOptions options) {
+        this.cacheOptions = Objects.requireNonNull(options, "options");
+        return this;
+    }
+
+    /** The options of {@link ConnectionFactory#cache()} for the named endpoint {@code name}. */
+    public ConnectionFactoryBuilder cacheOptions(String name, CacheOptions options) {
+        endpointCacheOptions.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(options, "options"));
+        return this;
+    }
+
     /** The prefix of the names of the threads the factory starts. Default {@code pipelane}. */
     public ConnectionFactoryBuilder threadNamePrefix(String prefix) {
         this.threadNamePrefix = Objects.requireNonNull(prefix, "prefix");
@@ -68,6 +82,9 @@ public final class ConnectionFactoryBuilder {
     }
 
     public ConnectionFactory build() {
-        return new PipelaneConnectionFactory(defaultOptions, Map.copyOf(endpoints), executor, threadNamePrefix);
+        PipelaneConnectionFactory f = new PipelaneConnectionFactory(defaultOptions, Map.copyOf(endpoints), executor,
+                threadNamePrefix);
+        f.configureCache(cacheOptions, endpointCacheOptions);
+        return f;
     }
 }

@@ -1,6 +1,7 @@
 package io.pipelane.inject;
 
 import io.pipelane.Connection;
+import io.pipelane.ConnectionCache;
 import io.pipelane.ConnectionFactory;
 import io.pipelane.ConnectionFactoryBuilder;
 import io.pipelane.ConnectionOptions;
@@ -51,6 +52,11 @@ public class DefaultConnectionFactory implements ConnectionFactory {
     @Override
     public CompletionStage<Connection> connect(String endpointName) {
         return delegate.connect(endpointName);
+    }
+
+    @Override
+    public ConnectionCache cache() {
+        return delegate.cache();
     }
 
     @Override

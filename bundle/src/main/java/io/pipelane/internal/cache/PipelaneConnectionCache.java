@@ -27,13 +27,14 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PipelaneConnectionCache implements ConnectionCache {
     private final ConnectionFactory factory;
-    private final CacheOptions defaults;
-    private final Map<String, CacheOptions> endpointOptions;
+    private volatile CacheOptions defaults;
+    private volatile Map<String, CacheOptions> endpointOptions;
     /** Keyed by the Endpoint, or by the name (a String): the two kinds of key never collide. */
     private final Map<Object, Pool> pools = new ConcurrentHashMap<>();
     /** Pools in first-use order, for metrics and the console. */
     private final List<Pool> order = new ArrayList<>();
     private volatile boolean closed;
+    private volatile ConnectionClosedException closedBecause;
 
     public PipelaneConnectionCache(ConnectionFactory factory, CacheOptions defaults,
                                    Map<String, CacheOptions> endpointOptions) {
@@ -47,7 +48,7 @@ public final class PipelaneConnectionCache implements ConnectionCache {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(handler, "handler");
-        return pool(endpoint, () -> new Pool(this, endpoint.toUri(), endpoint, null, defaults))
+        return pool(endpoint, () -> new Pool(this, endpoint.toUri(), endpoint, null, this.defaults))
                 .submit(request, handler);
     }
 
@@ -57,7 +58,38 @@ public final class PipelaneConnectionCache implements ConnectionCache {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(handler, "handler");
         return pool(endpointName, () -> new Pool(this, endpointName, null, endpointName,
-                endpointOptions.getOrDefault(endpointName, defaults))).submit(request, handler);
+                optionsFor(endpointName))).submit(request, handler);
+    }
+
+    private CacheOptions optionsFor(String endpointName) {
+        return endpointOptions.getOrDefault(endpointName, defaults);
+    }
+
+    /**
+     * Replaces the options, for the decisions from now on: requests in flight and waiting are not dropped.
+     * The connections of an endpoint are renewed (they finish what they hold and end; new ones are opened as
+     * the new configuration says) when its name is in {@code renew}, when its options start or stop reusing
+     * connections, or, for an endpoint given as {@link Endpoint}, when its proxies or connection options
+     * changed.
+     *
+     * @param renew the names of configured endpoints whose connections must be replaced (their URI, connection
+     *              options, proxy or TLS context changed, or they are no longer configured)
+     */
+    public void configure(CacheOptions defaults, Map<String, CacheOptions> endpointOptions,
+                          java.util.Set<String> renew) {
+        Objects.requireNonNull(defaults, "defaults");
+        synchronized (order) {
+            this.defaults = defaults;
+            this.endpointOptions = Map.copyOf(endpointOptions);
+        }
+        for (Pool p : pools()) {
+            CacheOptions old = p.options();
+            CacheOptions now = p.name != null ? optionsFor(p.name) : defaults;
+            boolean renewIt = old.reuse() != now.reuse()
+                    || (p.name != null ? renew.contains(p.name)
+                        : !old.proxies().equals(now.proxies()) || old.connectionOptions() != now.connectionOptions());
+            p.reconfigure(now, renewIt);
+        }
     }
 
     private Pool pool(Object key, java.util.function.Supplier<Pool> create) {
@@ -78,7 +110,8 @@ public final class PipelaneConnectionCache implements ConnectionCache {
         return factory;
     }
 
-    boolean isClosed() {
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
         return closed;
     }
 
@@ -109,16 +142,24 @@ public final class PipelaneConnectionCache implements ConnectionCache {
 
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
-        ConnectionClosedException reason = new ConnectionClosedException("the connection cache was closed");
+        close(new ConnectionClosedException("the connection cache was closed"));
+    }
+
+    /** {@link #close()}, {@code reason} being the cause given to the requests that were waiting or come later. */
+    public void close(ConnectionClosedException reason) {
+        synchronized (order) {
+            if (closed) return;
+            closedBecause = reason;
+            closed = true;
+        }
         for (Pool p : pools()) p.close(reason);
     }
 
     /** The failure of a request the cache will not send because it is closed. */
-    static RetryException closedFailure(Request request) {
-        return new RetryException(request + " was not sent: the connection cache was closed",
-                new ConnectionClosedException("the connection cache was closed"));
+    RetryException closedFailure(Request request) {
+        ConnectionClosedException reason = closedBecause;
+        if (reason == null) reason = new ConnectionClosedException("the connection cache was closed");
+        return new RetryException(request + " was not sent: " + reason.getMessage(), reason);
     }
 
     @Override

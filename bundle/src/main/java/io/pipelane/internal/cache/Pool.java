@@ -53,7 +53,8 @@ final class Pool {
     final Endpoint endpoint;
     /** The endpoint's name in the factory, or null. */
     final String name;
-    final CacheOptions options;
+    /** Replaced by {@link #reconfigure}: each decision reads the options of the moment. */
+    private volatile CacheOptions options;
 
     // --- guarded by this ---
     private final List<Slot> slots = new ArrayList<>();
@@ -115,6 +116,8 @@ final class Pool {
         boolean retired;
         /** Opened with Persistence.TRUE: it pipelines from its first request, even while connecting. Guarded. */
         boolean pipelinesFromStart;
+        /** Retired by a configuration change: it finishes what it holds, then ends. Guarded. */
+        boolean draining;
 
         int load() {
             Connection c = connection;
@@ -153,7 +156,7 @@ final class Pool {
     /** Queues a request (a retry goes first: it has waited longest) and dispatches. */
     private void enqueue(Attempt<?> a, boolean front) {
         if (cache.isClosed()) {
-            fail(a, PipelaneConnectionCache.closedFailure(a.request));
+            fail(a, cache.closedFailure(a.request));
             return;
         }
         synchronized (this) {
@@ -301,16 +304,19 @@ final class Pool {
     private void connected(Slot s, Connection c) {
         List<Attempt<?>> toSend;
         boolean closeIt;
+        boolean drain;
         synchronized (this) {
             s.connection = c;
             if (seenEndpoint == null) seenEndpoint = c.endpoint();
-            closeIt = cache.isClosed() || s.retired;
+            closeIt = cache.isClosed() || (s.retired && !s.draining);
+            drain = s.draining;
             toSend = new ArrayList<>(s.pending);
             s.pending.clear();
         }
         if (name != null) c.closed().whenComplete((v, t) -> removed(s, c)); // no finaliser of ours on it
         if (closeIt) c.close();
         for (Attempt<?> a : toSend) send(s, a);
+        if (drain) c.shutdown();
         watch(s, c);
         dispatch();
     }
@@ -454,7 +460,7 @@ final class Pool {
     /** cohttp's no-cache mode: a connection of its own, shut down behind the request (it closes after the response). */
     private <T> void sendOnFreshConnection(Attempt<T> a) {
         if (cache.isClosed()) {
-            fail(a, PipelaneConnectionCache.closedFailure(a.request));
+            fail(a, cache.closedFailure(a.request));
             return;
         }
         opened.incrementAndGet();
@@ -532,6 +538,33 @@ final class Pool {
         return List.copyOf(list);
     }
 
+    CacheOptions options() {
+        return options;
+    }
+
+    /**
+     * New options for the decisions from now on. With {@code renew}, the connections open now (or connecting)
+     * take no more requests: each finishes the requests it holds (they are not failed) and then ends, and new
+     * connections are opened with the configuration of the moment (within {@code parallel}: a draining
+     * connection still counts until it has ended).
+     */
+    void reconfigure(CacheOptions newOptions, boolean renew) {
+        List<Connection> drain = new ArrayList<>();
+        synchronized (this) {
+            options = newOptions;
+            if (renew) {
+                for (Slot s : slots) {
+                    if (s.retired) continue;
+                    s.retired = true;
+                    s.draining = true;
+                    if (s.connection != null) drain.add(s.connection);
+                }
+            }
+        }
+        for (Connection c : drain) c.shutdown(); // queued requests are still written and answered
+        dispatch();
+    }
+
     void close(ConnectionClosedException reason) {
         List<Attempt<?>> waiters;
         List<Connection> open = new ArrayList<>();
@@ -546,7 +579,7 @@ final class Pool {
         }
         open.addAll(fresh);
         for (Attempt<?> a : waiters) {
-            fail(a, new RetryException(a.request + " was not sent: the connection cache was closed", reason));
+            fail(a, new RetryException(a.request + " was not sent: " + reason.getMessage(), reason));
         }
         for (Connection c : open) c.close();
     }

@@ -1,5 +1,6 @@
 package io.pipelane.internal.config;
 
+import io.pipelane.CacheOptions;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.Endpoint;
 import io.pipelane.TlsOptions;
@@ -11,6 +12,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
@@ -41,18 +43,28 @@ public final class ConfigModel {
         }
     }
 
-    /** An endpoint configuration and what became of it. */
+    /**
+     * An endpoint configuration and what became of it. {@code options} carry the endpoint's proxy (or none when
+     * it is reached directly); {@code cache} are the options of its connection cache; {@code proxy} is the proxy
+     * configuration it resolved to; {@code overrides} show a password masked.
+     */
     public record EndpointStatus(String name, String source, String uri, String tls, ConnectionOptions options,
-                                 Map<String, String> overrides, String error, List<String> warnings) {
+                                 CacheOptions cache, CacheKeys.ProxyConfig proxy, Map<String, String> overrides,
+                                 String error, List<String> warnings) {
         public boolean valid() {
             return error == null;
         }
     }
 
-    /** The outcome: {@code defaults} is null when the defaults configuration is invalid. */
+    /**
+     * The outcome: {@code defaults} (and {@code cacheDefaults}) are null when the defaults configuration is
+     * invalid. {@code cacheDefaults} are the options of a cache for endpoints given as URIs (their proxies from
+     * the defaults' proxy keys); {@code caches} the options of each valid named endpoint's cache.
+     */
     public record Result(ConnectionOptions defaults, String defaultsError, List<String> defaultsWarnings,
                          Map<String, NamedEndpoint> endpoints, List<EndpointStatus> endpointStatus,
-                         List<TlsStatus> tlsStatus) {
+                         List<TlsStatus> tlsStatus, CacheOptions cacheDefaults, CacheKeys.ProxyConfig proxyDefaults,
+                         Map<String, CacheOptions> caches) {
         /** Every error, one line each. */
         public List<String> errors() {
             List<String> out = new ArrayList<>();
@@ -68,6 +80,36 @@ public final class ConfigModel {
             tlsStatus.forEach(t -> out.addAll(t.warnings()));
             endpointStatus.forEach(e -> out.addAll(e.warnings()));
             return out;
+        }
+
+        /** The status of the valid endpoint of that name, or null. */
+        public EndpointStatus validEndpoint(String name) {
+            for (EndpointStatus s : endpointStatus) {
+                if (name.equals(s.name()) && s.valid()) return s;
+            }
+            return null;
+        }
+
+        /**
+         * Whether a connection to the endpoint {@code name} made under {@code previous} is still one this
+         * configuration would make: same URI, connection options, proxy (password included) and TLS context
+         * settings. False when the endpoint is not offered in either.
+         */
+        public boolean sameConnections(String name, Result previous) {
+            if (previous == null) return false;
+            EndpointStatus now = validEndpoint(name);
+            EndpointStatus before = previous.validEndpoint(name);
+            if (now == null || before == null) return false;
+            return Objects.equals(now.uri(), before.uri()) && Objects.equals(now.tls(), before.tls())
+                    && OptionKeys.describe(now.options()).equals(OptionKeys.describe(before.options()))
+                    && Objects.equals(now.options().proxy(), before.options().proxy())
+                    && Objects.equals(tlsSettings(now.tls()), previous.tlsSettings(before.tls()));
+        }
+
+        private Map<String, String> tlsSettings(String tlsName) {
+            if (tlsName == null) return null;
+            for (TlsStatus t : tlsStatus) if (tlsName.equals(t.name())) return t.settings();
+            return null;
         }
 
         /** The error that keeps the endpoint of that name from being offered, or null. */
@@ -87,17 +129,22 @@ public final class ConfigModel {
     public static Result compute(ConfigSource defaults, Collection<ConfigSource> tls, Collection<ConfigSource> endpoints,
                                  Executor executor) {
         ConnectionOptions base = ConnectionOptions.defaults();
+        CacheOptions cacheBase = CacheOptions.defaults();
+        CacheKeys.ProxyConfig proxyBase = CacheKeys.ProxyConfig.DIRECT;
         String defaultsError = null;
         List<String> defaultsWarnings = new ArrayList<>();
         if (defaults != null) {
             ConfigValues v = defaults.values();
             try {
                 base = OptionKeys.apply(base, v);
+                cacheBase = CacheKeys.apply(cacheBase, v);
+                proxyBase = CacheKeys.proxy(v, null);
             } catch (ConfigException e) {
                 defaultsError = e.getMessage();
             }
             defaultsWarnings.addAll(unknownKeys(v, Set.of(OptionKeys.EXECUTOR_TARGET)));
         }
+        cacheBase = cacheBase.toBuilder().proxies(proxyBase.rules()).build();
         if (executor != null) base = base.toBuilder().executor(executor).build();
 
         // TLS contexts by name; a name used twice is an error for both.
@@ -111,18 +158,22 @@ public final class ConfigModel {
 
         List<EndpointStatus> endpointStatus = new ArrayList<>();
         Map<String, NamedEndpoint> valid = new LinkedHashMap<>();
+        Map<String, CacheOptions> caches = new LinkedHashMap<>();
         Map<String, List<ConfigSource>> epByName = byName(endpoints);
         for (Map.Entry<String, List<ConfigSource>> e : epByName.entrySet()) {
             for (ConfigSource s : e.getValue()) {
-                EndpointStatus st = endpointStatus(e.getKey(), s, e.getValue(), base, defaultsError, tlsNamed);
+                EndpointStatus st = endpointStatus(e.getKey(), s, e.getValue(), base, cacheBase, proxyBase,
+                        defaultsError, tlsNamed);
                 endpointStatus.add(st);
                 if (st.valid()) {
                     valid.put(st.name(), new NamedEndpoint(st.name(), Endpoint.of(st.uri()), st.options()));
+                    caches.put(st.name(), st.cache());
                 }
             }
         }
         return new Result(defaultsError == null ? base : null, defaultsError, List.copyOf(defaultsWarnings),
-                Map.copyOf(valid), List.copyOf(endpointStatus), List.copyOf(tlsStatus));
+                Map.copyOf(valid), List.copyOf(endpointStatus), List.copyOf(tlsStatus),
+                defaultsError == null ? cacheBase : null, defaultsError == null ? proxyBase : null, Map.copyOf(caches));
     }
 
     /** Groups configurations by their {@code name} (else alias); those without either under the key "". */
@@ -179,14 +230,20 @@ public final class ConfigModel {
     }
 
     private static EndpointStatus endpointStatus(String name, ConfigSource s, List<ConfigSource> sameName,
-                                                 ConnectionOptions base, String defaultsError,
+                                                 ConnectionOptions base, CacheOptions cacheBase,
+                                                 CacheKeys.ProxyConfig proxyBase, String defaultsError,
                                                  Map<String, TlsStatus> tls) {
         ConfigValues v = s.values();
         String uri = null;
         String tlsName = null;
         ConnectionOptions options = null;
+        CacheOptions cache = null;
+        CacheKeys.ProxyConfig proxy = null;
         Map<String, String> overrides = new LinkedHashMap<>();
         for (String k : OptionKeys.keys()) if (v.has(k)) overrides.put(k, String.join(",", v.list(k)));
+        for (String k : CacheKeys.keys()) {
+            if (v.has(k)) overrides.put(k, CacheKeys.show(k, String.join(",", v.list(k))));
+        }
         List<String> warnings = unknownKeys(v, Set.of(NAME, URI, TLS));
         String error = checkName(s, name, sameName);
         try {
@@ -206,6 +263,10 @@ public final class ConfigModel {
                 throw new ConfigException(s.label(), null, "not offered: the defaults are invalid: " + defaultsError);
             }
             options = OptionKeys.apply(base, v);
+            cache = CacheKeys.apply(cacheBase, v);
+            proxy = CacheKeys.proxy(v, proxyBase);
+            cache = cache.toBuilder().proxies(proxy.rules()).build();
+            options = options.toBuilder().proxy(proxy.select(endpoint)).build();
             tlsName = v.string(TLS);
             if (tlsName != null) {
                 if (!endpoint.isSecure()) {
@@ -222,16 +283,18 @@ public final class ConfigModel {
         } catch (ConfigException e) {
             if (error == null) error = e.getMessage();
             options = null;
+            cache = null;
+            proxy = null;
         }
-        return new EndpointStatus(name.isEmpty() ? null : name, s.label(), uri, tlsName, options, overrides, error,
-                List.copyOf(warnings));
+        return new EndpointStatus(name.isEmpty() ? null : name, s.label(), uri, tlsName, options, cache, proxy,
+                overrides, error, List.copyOf(warnings));
     }
 
     /** Warnings for keys that are neither known nor set by the framework (a typo would otherwise go unseen). */
     private static List<String> unknownKeys(ConfigValues v, Set<String> extra) {
         List<String> out = new ArrayList<>();
         for (String k : new TreeMap<>(v.properties()).keySet()) {
-            if (OptionKeys.keySet().contains(k) || extra.contains(k)) continue;
+            if (OptionKeys.keySet().contains(k) || CacheKeys.keySet().contains(k) || extra.contains(k)) continue;
             if (FOREIGN_PREFIXES.stream().anyMatch(k::startsWith)) continue;
             out.add(v.source() + ": key '" + k + "' is not a Pipelane key and is ignored");
         }

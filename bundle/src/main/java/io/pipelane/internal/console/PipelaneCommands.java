@@ -1,8 +1,11 @@
 package io.pipelane.internal.console;
 
+import io.pipelane.CacheMetrics;
 import io.pipelane.Connection;
+import io.pipelane.ConnectionCache;
 import io.pipelane.Request;
 import io.pipelane.Response;
+import io.pipelane.internal.config.CacheKeys;
 import io.pipelane.internal.config.ConfigModel;
 import io.pipelane.internal.config.ConfigValues;
 import io.pipelane.internal.config.OptionKeys;
@@ -34,13 +37,16 @@ import org.osgi.service.component.annotations.Reference;
  *   <li>{@code pipelane:connections}: the live connections: endpoint, state, {@code length()}, owner.</li>
  *   <li>{@code pipelane:get <endpoint> <path> [count]}: sends {@code count} GET requests (default 1) on one
  *       connection, pipelined, and prints each status and the total time.</li>
+ *   <li>{@code pipelane:cache [endpoint]}: each consumer bundle's connection cache ({@code ConnectionFactory.cache()}):
+ *       per endpoint its options and proxy (password masked), its metrics and its connections.</li>
  * </ul>
  */
 @Component(service = PipelaneCommands.class, property = {
         "osgi.command.scope=pipelane",
         "osgi.command.function=endpoints",
         "osgi.command.function=connections",
-        "osgi.command.function=get"})
+        "osgi.command.function=get",
+        "osgi.command.function=cache"})
 public final class PipelaneCommands {
     /** The most requests one {@code get} sends. */
     static final int MAX_COUNT = 10_000;
@@ -60,6 +66,8 @@ public final class PipelaneCommands {
         if (r == null) return out.toString();
         if (r.defaults() != null) {
             out.append("Defaults (io.pipelane): ").append(settings(OptionKeys.describe(r.defaults()))).append('\n');
+            out.append("  cache: ").append(settings(CacheKeys.describe(r.cacheDefaults()))).append('\n');
+            out.append("  proxy: ").append(settings(r.proxyDefaults().describe())).append('\n');
         } else {
             out.append("Defaults (io.pipelane): INVALID: ").append(r.defaultsError()).append('\n');
         }
@@ -80,6 +88,8 @@ public final class PipelaneCommands {
                     out.append("  overrides: ").append(e.overrides().isEmpty() ? "none" : settings(e.overrides()))
                             .append('\n');
                     out.append("  effective: ").append(settings(OptionKeys.describe(e.options()))).append('\n');
+                    out.append("  cache: ").append(settings(CacheKeys.describe(e.cache()))).append('\n');
+                    out.append("  proxy: ").append(proxyLine(e)).append('\n');
                     if (e.options().tls() != null && e.uri() != null && e.uri().startsWith("https")) {
                         out.append("  tls: ").append(e.options().tls()).append('\n');
                     }
@@ -176,6 +186,82 @@ public final class PipelaneCommands {
                 failed == 0 ? "" : ", " + failed + " failed");
         if (failed > 0) throw new IllegalStateException(summary);
         return summary + "\n";
+    }
+
+    /** {@code pipelane:cache}: every consumer's cache. */
+    public String cache() {
+        return cache(null);
+    }
+
+    /** {@code pipelane:cache <endpoint>}: every consumer's cache, that endpoint (a name or a URI) only. */
+    public String cache(String endpoint) {
+        List<PipelaneRuntime.CacheView> caches = runtime.caches();
+        if (caches.isEmpty()) {
+            return "No connection cache in use (a consumer bundle gets one with ConnectionFactory.cache()).\n";
+        }
+        ConfigModel.Result r = runtime.configuration();
+        StringBuilder out = new StringBuilder();
+        for (PipelaneRuntime.CacheView v : caches) {
+            ConnectionCache cache = v.cache();
+            out.append("Cache of ").append(v.owner()).append('\n');
+            out.append("  defaults: ").append(settings(CacheKeys.describe(cache.options())));
+            if (r != null && r.proxyDefaults() != null) {
+                out.append(", ").append(settings(r.proxyDefaults().describe()));
+            }
+            out.append('\n');
+            List<CacheMetrics> metrics = new ArrayList<>();
+            for (CacheMetrics m : cache.metrics()) {
+                if (endpoint == null || endpoint.equals(m.key())
+                        || (m.endpoint() != null && endpoint.equals(m.endpoint().toUri()))) {
+                    metrics.add(m);
+                }
+            }
+            if (metrics.isEmpty()) {
+                out.append(endpoint == null ? "  no requests sent yet\n" : "  no requests sent to " + endpoint + "\n");
+                continue;
+            }
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"  ENDPOINT", "URI", "OPEN", "IDLE", "IN-FLIGHT", "WAITING", "REQUESTS", "COMPLETED",
+                    "RETRIES", "FAILURES", "OPENED"});
+            for (CacheMetrics m : metrics) {
+                rows.add(new String[] {"  " + m.key(), m.endpoint() == null ? "-" : m.endpoint().toUri(),
+                        String.valueOf(m.connections()), String.valueOf(m.idleConnections()),
+                        String.valueOf(m.inFlight()), String.valueOf(m.waiting()), String.valueOf(m.requests()),
+                        String.valueOf(m.completed()), String.valueOf(m.retries()), String.valueOf(m.failures()),
+                        String.valueOf(m.connectionsOpened())});
+            }
+            table(out, rows);
+            Map<String, List<Connection>> connections = cache.connections();
+            for (CacheMetrics m : metrics) {
+                out.append("  ").append(m.key()).append(": ");
+                ConfigModel.EndpointStatus named = r == null ? null : r.validEndpoint(m.key());
+                if (named != null) {
+                    out.append(settings(CacheKeys.describe(named.cache()))).append(", proxy ").append(proxyLine(named));
+                } else {
+                    io.pipelane.ProxyOptions p = m.endpoint() == null ? null
+                            : cache.options().proxies().select(m.endpoint());
+                    out.append(settings(CacheKeys.describe(cache.options()))).append(", proxy ")
+                            .append(p == null ? "direct" : p.toString());
+                }
+                out.append('\n');
+                for (Connection c : connections.getOrDefault(m.key(), List.of())) {
+                    String id = c.toString();
+                    int bracket = id.indexOf('[');
+                    out.append("    ").append(bracket > 0 ? id.substring(0, bracket) : id).append("  ")
+                            .append(c.state().name()).append("  length=").append(c.length())
+                            .append(c.isPipelining() ? "  pipelining" : "").append('\n');
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    /** The proxy a valid endpoint's connections go through, the password masked. */
+    private static String proxyLine(ConfigModel.EndpointStatus e) {
+        io.pipelane.ProxyOptions p = e.options().proxy();
+        if (p != null) return p.toString();
+        return e.proxy() != null && e.proxy().proxy() != null ? "direct (proxy.exceptions " + e.proxy().exceptions()
+                + " matches)" : "direct";
     }
 
     private static String statusSummary(Map<Integer, Integer> statuses) {

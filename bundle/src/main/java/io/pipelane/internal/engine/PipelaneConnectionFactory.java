@@ -1,11 +1,14 @@
 package io.pipelane.internal.engine;
 
+import io.pipelane.CacheOptions;
 import io.pipelane.Connection;
+import io.pipelane.ConnectionCache;
 import io.pipelane.ConnectionClosedException;
 import io.pipelane.ConnectionFactory;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.Endpoint;
 import io.pipelane.UnknownEndpointException;
+import io.pipelane.internal.cache.PipelaneConnectionCache;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -38,6 +41,9 @@ public final class PipelaneConnectionFactory implements ConnectionFactory {
     private final Set<HttpConnection> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
     private boolean closed; // guarded by this
+    private CacheOptions cacheDefaults = CacheOptions.defaults(); // guarded by this
+    private Map<String, CacheOptions> cacheEndpoints = Map.of(); // guarded by this
+    private PipelaneConnectionCache cache; // guarded by this
 
     /**
      * @param executor runs the connections' I/O tasks; {@code null} for one the factory owns and shuts down
@@ -55,6 +61,24 @@ public final class PipelaneConnectionFactory implements ConnectionFactory {
     public void configure(ConnectionOptions defaultOptions, Map<String, NamedEndpoint> endpoints) {
         this.defaultOptions = Objects.requireNonNull(defaultOptions, "defaultOptions");
         this.endpoints = Map.copyOf(endpoints);
+    }
+
+    /** The options of {@link #cache()}, for the decisions from now on. */
+    public void configureCache(CacheOptions defaults, Map<String, CacheOptions> perName) {
+        PipelaneConnectionCache c;
+        synchronized (this) {
+            cacheDefaults = Objects.requireNonNull(defaults, "defaults");
+            cacheEndpoints = Map.copyOf(perName);
+            c = cache;
+        }
+        if (c != null) c.configure(defaults, perName, Set.of());
+    }
+
+    @Override
+    public synchronized ConnectionCache cache() {
+        if (closed) throw new IllegalStateException("the connection factory is closed");
+        if (cache == null || cache.isClosed()) cache = new PipelaneConnectionCache(this, cacheDefaults, cacheEndpoints);
+        return cache;
     }
 
     /** The named endpoints now configured. */
@@ -150,11 +174,14 @@ public final class PipelaneConnectionFactory implements ConnectionFactory {
 
     /** {@link #close()} with the reason given to outstanding requests. */
     public void close(ConnectionClosedException reason) {
+        PipelaneConnectionCache ownCache;
         synchronized (this) {
             if (closed) return;
             closed = true;
+            ownCache = cache;
         }
         for (HttpConnection c : new ArrayList<>(live)) c.close(reason);
+        if (ownCache != null) ownCache.close(reason); // the requests still waiting in it
         watchdog.stop();
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();

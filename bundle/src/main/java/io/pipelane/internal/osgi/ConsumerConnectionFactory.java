@@ -1,13 +1,17 @@
 package io.pipelane.internal.osgi;
 
+import io.pipelane.CacheOptions;
 import io.pipelane.Connection;
+import io.pipelane.ConnectionCache;
 import io.pipelane.ConnectionClosedException;
 import io.pipelane.ConnectionFactory;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.Endpoint;
+import io.pipelane.internal.cache.PipelaneConnectionCache;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,6 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * The {@link ConnectionFactory} one consumer bundle sees: the shared engine, but the connections it creates
  * are its own, and they are closed when the bundle releases the service (it stops, or its component goes
  * away). {@link #close()} closes this bundle's connections only: the factory lives on for the others.
+ *
+ * <p>{@link #cache()} is this bundle's {@link ConnectionCache}, over this factory (so its connections are the
+ * bundle's too), with the cache options of the configuration; the core hands it every new configuration
+ * ({@link #configureCache}); it is closed when the bundle releases the service.
  */
 final class ConsumerConnectionFactory implements ConnectionFactory {
     private final PipelaneCore core;
@@ -23,9 +31,41 @@ final class ConsumerConnectionFactory implements ConnectionFactory {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private volatile ConnectionClosedException closedBecause;
 
-    ConsumerConnectionFactory(PipelaneCore core, String owner) {
+    // Guarded by this.
+    private CacheOptions cacheDefaults = CacheOptions.defaults();
+    private Map<String, CacheOptions> cacheEndpoints = Map.of();
+    private long generation = -1;
+    private PipelaneConnectionCache cache;
+
+    ConsumerConnectionFactory(PipelaneCore core, String owner, PipelaneCore.Applied configuration) {
         this.core = core;
         this.owner = owner;
+        if (configuration != null) configureCache(configuration, Set.of());
+    }
+
+    /**
+     * The cache options of a newly applied configuration: for the cache, if it exists, from its next decision
+     * on; {@code renew} names the endpoints whose connections must be replaced. One older than the configuration
+     * already applied here is ignored.
+     */
+    synchronized void configureCache(PipelaneCore.Applied configuration, Set<String> renew) {
+        if (configuration.generation() <= generation) return;
+        generation = configuration.generation();
+        cacheDefaults = configuration.result().cacheDefaults();
+        cacheEndpoints = configuration.result().caches();
+        if (cache != null && !cache.isClosed()) cache.configure(cacheDefaults, cacheEndpoints, renew);
+    }
+
+    @Override
+    public synchronized ConnectionCache cache() {
+        checkOpen();
+        if (cache == null || cache.isClosed()) cache = new PipelaneConnectionCache(this, cacheDefaults, cacheEndpoints);
+        return cache;
+    }
+
+    /** The cache, if this bundle has used one (and not closed it), else null. */
+    synchronized ConnectionCache currentCache() {
+        return cache == null || cache.isClosed() ? null : cache;
     }
 
     String owner() {
@@ -89,8 +129,15 @@ final class ConsumerConnectionFactory implements ConnectionFactory {
 
     /** Closes for good: the bundle released the service, or the service went away. */
     void release(ConnectionClosedException reason) {
-        closedBecause = reason;
+        PipelaneConnectionCache c;
+        synchronized (this) {
+            closedBecause = reason;
+            c = cache;
+        }
+        // The connections first, with the reason; a retry the cache then attempts cannot connect (closedBecause
+        // is set) and fails with that reason too; last the requests still waiting in the cache.
         closeAll(reason);
+        if (c != null) c.close(reason);
     }
 
     private void closeAll(ConnectionClosedException reason) {

@@ -1,13 +1,15 @@
 package io.pipelane.internal.osgi;
 
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.osgi.service.metatype.annotations.Option;
 
 /**
- * The metatype of the defaults configuration, PID {@code io.pipelane}. Every key is the name of a
- * {@code ConnectionOptions.Builder} setter; its default here equals the code's default (a unit test checks the
- * generated metatype against {@code ConnectionOptions.defaults()}).
+ * The metatype of the defaults configuration, PID {@code io.pipelane}. The connection keys are the names of
+ * {@code ConnectionOptions.Builder} setters, the cache keys those of {@code CacheOptions.Builder} setters, the
+ * proxy keys httpclient-osgi's ({@code proxy.host}, …); each default here equals the code's default (a unit test
+ * checks the generated metatype against {@code ConnectionOptions.defaults()} and {@code CacheOptions.defaults()}).
  */
 @ObjectClassDefinition(id = "io.pipelane", name = "Pipelane connection defaults",
         description = "Options of every Pipelane connection, unless an endpoint (io.pipelane.endpoint) overrides "
@@ -79,6 +81,55 @@ import org.osgi.service.metatype.annotations.Option;
             + "of unknown length that is buffered to be sent with Content-Length before the connection is known "
             + "to pipeline.", min = "0")
     int maxBufferedRequestBodyBytes() default 1048576;
+
+    @AttributeDefinition(name = "Cache: keep", description = "Connection cache (ConnectionFactory.cache()): a "
+            + "connection with nothing to do for this long is shut down." + DURATION)
+    String keep() default "60s";
+
+    @AttributeDefinition(name = "Cache: retry", description = "How many times the cache sends a request that "
+            + "failed with RetryException again, on another connection. Never a request that may have been "
+            + "processed, that timed out, or whose body is a one-shot stream.", min = "0")
+    int retry() default 2;
+
+    @AttributeDefinition(name = "Cache: parallel", description = "The most connections the cache opens to one "
+            + "endpoint (connecting and closing ones included).", min = "1")
+    int parallel() default 4;
+
+    @AttributeDefinition(name = "Cache: depth", description = "The most unfulfilled requests the cache queues on "
+            + "one pipelining connection; past it, a request waits for room.", min = "1")
+    int depth() default 100;
+
+    @AttributeDefinition(name = "Cache: wait timeout", description = "How long a request may wait for room (every "
+            + "connection at depth, parallel of them) before it fails with a CACHE_WAIT timeout." + DURATION)
+    String waitTimeout() default "30s";
+
+    @AttributeDefinition(name = "Cache: reuse connections", description = "false: no cache, a fresh connection "
+            + "per request, closed once its response is read (parallel, depth and keep do not apply).")
+    boolean reuse() default true;
+
+    @AttributeDefinition(name = "Proxy host", description = "An HTTP proxy for every endpoint (unless an endpoint "
+            + "gives its own or proxy.exceptions matches it): http endpoints are forwarded (absolute-form "
+            + "request-line), https endpoints go through a CONNECT tunnel. Host name or address only. Empty: "
+            + "direct.", required = false)
+    String proxy_host();
+
+    @AttributeDefinition(name = "Proxy port", description = "The proxy's port; required with proxy.host.",
+            required = false, min = "1", max = "65535")
+    int proxy_port();
+
+    @AttributeDefinition(name = "Proxy user", description = "Sent as Proxy-Authorization: Basic. Empty: none.",
+            required = false)
+    String proxy_user();
+
+    @AttributeDefinition(name = "Proxy password", description = "The password of proxy.user. Never logged nor "
+            + "shown.", type = AttributeType.PASSWORD, required = false)
+    String proxy_password();
+
+    @AttributeDefinition(name = "Proxy exceptions", description = "Hosts reached directly, in curl's NO_PROXY "
+            + "syntax: a comma list; example.com and .example.com match the name and every name below it; * "
+            + "matches all; IP addresses and CIDR blocks (127.0.0.0/8, ::1); :port restricts an entry.",
+            required = false)
+    String[] proxy_exceptions();
 
     @AttributeDefinition(name = "Executor service filter", description = "An LDAP filter selecting a "
             + "java.util.concurrent.Executor service that runs the connections' I/O, e.g. (name=io-pool). Empty: "

@@ -1,6 +1,7 @@
 package io.pipelane.internal.osgi;
 
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
@@ -9,8 +10,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * here too, to override it for this endpoint.
  */
 @ObjectClassDefinition(id = "io.pipelane.endpoint", name = "Pipelane endpoint",
-        description = "A named endpoint: consumers call ConnectionFactory.create(name). Keys of the defaults "
-                + "(io.pipelane) may be added to override them for this endpoint.")
+        description = "A named endpoint: consumers call ConnectionFactory.create(name), or "
+                + "ConnectionFactory.cache().call(name, ...). Keys of the defaults (io.pipelane), connection, cache "
+                + "and proxy keys alike, may be added to override them for this endpoint.")
 @interface EndpointConfiguration {
     @AttributeDefinition(name = "Name", description = "The name consumers use (create(\"billing\"), target "
             + "filter (endpoints=billing)). Defaults to the configuration's alias (billing in "
@@ -68,4 +70,40 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "Maximum buffered request body bytes (override)", required = false, min = "0")
     int maxBufferedRequestBodyBytes();
+
+    @AttributeDefinition(name = "Cache: keep (override)", required = false)
+    String keep();
+
+    @AttributeDefinition(name = "Cache: retry (override)", required = false, min = "0")
+    int retry();
+
+    @AttributeDefinition(name = "Cache: parallel (override)", required = false, min = "1")
+    int parallel();
+
+    @AttributeDefinition(name = "Cache: depth (override)", required = false, min = "1")
+    int depth();
+
+    @AttributeDefinition(name = "Cache: wait timeout (override)", required = false)
+    String waitTimeout();
+
+    @AttributeDefinition(name = "Cache: reuse connections (override)", required = false)
+    boolean reuse();
+
+    @AttributeDefinition(name = "Proxy host (override)", description = "This endpoint's own proxy. Setting any "
+            + "of proxy.host, proxy.port, proxy.user, proxy.password gives the whole proxy of this endpoint "
+            + "(host and port required); else the defaults' proxy applies.", required = false)
+    String proxy_host();
+
+    @AttributeDefinition(name = "Proxy port (override)", required = false, min = "1", max = "65535")
+    int proxy_port();
+
+    @AttributeDefinition(name = "Proxy user (override)", required = false)
+    String proxy_user();
+
+    @AttributeDefinition(name = "Proxy password (override)", type = AttributeType.PASSWORD, required = false)
+    String proxy_password();
+
+    @AttributeDefinition(name = "Proxy exceptions (override)", description = "Replaces the defaults' list for "
+            + "this endpoint (curl's NO_PROXY syntax); * reaches this endpoint directly.", required = false)
+    String[] proxy_exceptions();
 }

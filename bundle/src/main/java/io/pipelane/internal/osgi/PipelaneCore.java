@@ -75,6 +75,12 @@ public final class PipelaneCore implements PipelaneRuntime {
     private ConfigModel.Result result;
     private ServiceRegistration<ConnectionFactory> registration;
     private List<String> offered = List.of();
+    /** The configuration the engine and the caches run with now (the last valid one); written under this. */
+    private volatile Applied applied;
+
+    /** A configuration applied, and how many were before it: a consumer ignores one older than it has. */
+    record Applied(ConfigModel.Result result, long generation) {
+    }
     private boolean deactivated;
     private volatile ConnectionClosedException closing;
 
@@ -243,6 +249,15 @@ public final class PipelaneCore implements PipelaneRuntime {
         }
         // The engine first: a consumer that waits for an endpoint may call create() as soon as it sees it.
         engine.configure(r.defaults(), r.endpoints());
+        // Then the consumers' caches: the endpoints whose connections changed (or are gone) renew them.
+        Set<String> renew = new HashSet<>();
+        if (applied != null) {
+            ConfigModel.Result before = applied.result();
+            for (String name : before.endpoints().keySet()) if (!r.sameConnections(name, before)) renew.add(name);
+        }
+        Applied now = new Applied(r, (applied == null ? 0 : applied.generation()) + 1);
+        applied = now;
+        for (ConsumerConnectionFactory c : consumers) c.configureCache(now, renew);
         List<String> names = new ArrayList<>(new TreeMap<>(r.endpoints()).keySet());
         if (registration == null) {
             registration = context.registerService(ConnectionFactory.class, new Factory(), properties(names));
@@ -357,6 +372,17 @@ public final class PipelaneCore implements PipelaneRuntime {
         return out;
     }
 
+    @Override
+    public List<CacheView> caches() {
+        List<CacheView> out = new ArrayList<>();
+        for (ConsumerConnectionFactory c : consumers) {
+            io.pipelane.ConnectionCache cache = c.currentCache();
+            if (cache != null) out.add(new CacheView(c.owner(), cache));
+        }
+        out.sort(java.util.Comparator.comparing(CacheView::owner));
+        return out;
+    }
+
     Collection<ConsumerConnectionFactory> consumers() {
         return consumers;
     }
@@ -365,9 +391,14 @@ public final class PipelaneCore implements PipelaneRuntime {
     private final class Factory implements ServiceFactory<ConnectionFactory> {
         @Override
         public ConnectionFactory getService(Bundle bundle, ServiceRegistration<ConnectionFactory> reg) {
+            // Not under the core's lock (the framework may hold its own while calling here). A configuration
+            // applied meanwhile reaches this consumer either through apply(), which sees it in consumers, or
+            // through the second look below; the generation keeps an older one from replacing a newer one.
             ConsumerConnectionFactory f = new ConsumerConnectionFactory(PipelaneCore.this,
-                    "bundle " + bundle.getSymbolicName() + " [" + bundle.getBundleId() + "]");
+                    "bundle " + bundle.getSymbolicName() + " [" + bundle.getBundleId() + "]", applied);
             consumers.add(f);
+            Applied now = applied;
+            if (now != null) f.configureCache(now, Set.of());
             return f;
         }
 

@@ -1,6 +1,7 @@
 package io.pipelane.internal.osgi;
 
 import io.pipelane.Connection;
+import io.pipelane.ConnectionCache;
 import io.pipelane.internal.config.ConfigModel;
 import io.pipelane.internal.engine.PipelaneConnectionFactory;
 
@@ -42,4 +43,11 @@ public interface PipelaneRuntime {
     }
 
     List<LiveConnection> connections();
+
+    /** The connection cache of a consumer bundle ({@code ConnectionFactory.cache()}). */
+    record CacheView(String owner, ConnectionCache cache) {
+    }
+
+    /** The caches the consumer bundles use now, by owner. */
+    List<CacheView> caches();
 }

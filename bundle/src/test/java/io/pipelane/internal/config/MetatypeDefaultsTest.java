@@ -2,8 +2,10 @@ package io.pipelane.internal.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pipelane.CacheOptions;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.TlsOptions;
 
@@ -13,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -72,7 +75,63 @@ class MetatypeDefaultsTest {
         assertEquals("", ads.get(OptionKeys.EXECUTOR_TARGET), "executor.target is empty by default");
         Set<String> expected = new TreeSet<>(OptionKeys.keys());
         expected.add(OptionKeys.EXECUTOR_TARGET);
+        expected.addAll(CacheKeys.keys());
         assertEquals(expected, new TreeSet<>(ads.keySet()), "no metatype key without code behind it");
+    }
+
+    @Test
+    void cacheDefaultsOfTheMetatypeEqualTheCodeDefaults() throws Exception {
+        Map<String, String> ads = attributes("io.pipelane");
+        CacheOptions different = CacheOptions.builder().keep(Duration.ofMillis(1)).retry(7).parallel(7).depth(7)
+                .waitTimeout(Duration.ofMillis(1)).reuse(false).build();
+        Map<String, String> defaults = new LinkedHashMap<>();
+        for (String key : CacheKeys.cacheKeys()) {
+            assertTrue(ads.containsKey(key), "io.pipelane metatype describes " + key);
+            assertNotNull(ads.get(key), "io.pipelane metatype gives a default for " + key);
+            defaults.put(key, ads.get(key));
+        }
+        CacheOptions fromMetatype = CacheKeys.apply(different, new ConfigValues("metatype", defaults));
+        assertEquals(CacheKeys.describe(CacheOptions.defaults()), CacheKeys.describe(fromMetatype));
+        for (String key : CacheKeys.cacheKeys()) {
+            Method accessor = CacheOptions.class.getMethod(key);
+            assertEquals(accessor.invoke(CacheOptions.defaults()), accessor.invoke(fromMetatype),
+                    "metatype default of " + key + " (" + ads.get(key) + ")");
+        }
+        // The code's default is no proxy: no proxy key has a metatype default (a port alone would be an error).
+        for (String key : CacheKeys.proxyKeys()) {
+            assertTrue(ads.containsKey(key), "io.pipelane metatype describes " + key);
+            assertNull(ads.get(key), "no default for " + key);
+        }
+        assertTrue(CacheKeys.proxy(new ConfigValues("metatype", Map.of()), null).rules().isDirect());
+        assertEquals("Password", types("io.pipelane").get(CacheKeys.PROXY_PASSWORD));
+        assertEquals("Integer", types("io.pipelane").get(CacheKeys.PROXY_PORT));
+    }
+
+    @Test
+    void everyCacheBuilderOptionIsAConfigurationKey() {
+        Set<String> settable = new TreeSet<>();
+        for (Method m : CacheOptions.Builder.class.getMethods()) {
+            if (!Modifier.isStatic(m.getModifiers()) && m.getParameterCount() == 1
+                    && m.getReturnType() == CacheOptions.Builder.class) {
+                settable.add(m.getName());
+            }
+        }
+        // proxies: the proxy.* keys; connectionOptions: the connection keys.
+        settable.removeAll(Set.of("proxies", "connectionOptions"));
+        assertEquals(settable, new TreeSet<>(CacheKeys.cacheKeys()));
+    }
+
+    /** AD id -> type. */
+    private static Map<String, String> types(String pid) throws Exception {
+        var doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(METATYPE.resolve(pid + ".xml").toFile());
+        NodeList ads = doc.getElementsByTagName("AD");
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < ads.getLength(); i++) {
+            Element ad = (Element) ads.item(i);
+            out.put(ad.getAttribute("id"), ad.getAttribute("type"));
+        }
+        return out;
     }
 
     @Test
@@ -85,8 +144,8 @@ class MetatypeDefaultsTest {
             }
         }
         // Objects, not values: set in code or through other configurations (tls: io.pipelane.tls; executor:
-        // executor.target).
-        settable.removeAll(Set.of("finaliser", "tls", "executor"));
+        // executor.target; proxy: the proxy.* keys, see CacheKeys).
+        settable.removeAll(Set.of("finaliser", "tls", "executor", "proxy"));
         assertEquals(settable, new TreeSet<>(OptionKeys.keys()));
     }
 
@@ -95,8 +154,12 @@ class MetatypeDefaultsTest {
         Map<String, String> ads = attributes("io.pipelane.endpoint");
         Set<String> expected = new TreeSet<>(OptionKeys.keys());
         expected.addAll(Set.of("name", "uri", "tls"));
+        expected.addAll(CacheKeys.keys());
         assertEquals(expected, new TreeSet<>(ads.keySet()));
-        for (String key : OptionKeys.keys()) {
+        assertEquals("Password", types("io.pipelane.endpoint").get(CacheKeys.PROXY_PASSWORD));
+        List<String> overrides = new java.util.ArrayList<>(OptionKeys.keys());
+        overrides.addAll(CacheKeys.keys());
+        for (String key : overrides) {
             // A default here would silently override io.pipelane for every endpoint.
             assertEquals(null, ads.get(key), "endpoint override " + key + " has no default");
         }

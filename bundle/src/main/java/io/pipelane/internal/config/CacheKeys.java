@@ -1,0 +1,237 @@
+package io.pipelane.internal.config;
+
+import io.pipelane.CacheOptions;
+import io.pipelane.Endpoint;
+import io.pipelane.NoProxy;
+import io.pipelane.ProxyOptions;
+import io.pipelane.ProxyRules;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * The configuration keys of the connection cache ({@link CacheOptions}: cohttp's names {@code keep},
+ * {@code retry}, {@code parallel}, {@code depth}, plus {@code waitTimeout} and {@code reuse}) and of the proxy
+ * (httpclient-osgi's names {@code proxy.host}, {@code proxy.port}, {@code proxy.user}, {@code proxy.password},
+ * {@code proxy.exceptions}). They are read from the defaults configuration ({@code io.pipelane}) and, as
+ * overrides, from each endpoint ({@code io.pipelane.endpoint}). Plain Java, no OSGi.
+ *
+ * <p>The proxy of an endpoint: if the endpoint sets any of {@code proxy.host}, {@code proxy.port},
+ * {@code proxy.user}, {@code proxy.password}, its proxy is made of its own keys only ({@code proxy.host} and
+ * {@code proxy.port} required), so a password given for one proxy never goes to another; else the proxy of the
+ * defaults applies. {@code proxy.exceptions} (curl's {@code NO_PROXY} syntax) of the endpoint replaces that of
+ * the defaults; an endpoint it matches is reached directly ({@code proxy.exceptions = *} turns the defaults'
+ * proxy off for one endpoint).
+ */
+public final class CacheKeys {
+    public static final String KEEP = "keep";
+    public static final String RETRY = "retry";
+    public static final String PARALLEL = "parallel";
+    public static final String DEPTH = "depth";
+    public static final String WAIT_TIMEOUT = "waitTimeout";
+    public static final String REUSE = "reuse";
+
+    public static final String PROXY_HOST = "proxy.host";
+    public static final String PROXY_PORT = "proxy.port";
+    public static final String PROXY_USER = "proxy.user";
+    public static final String PROXY_PASSWORD = "proxy.password";
+    public static final String PROXY_EXCEPTIONS = "proxy.exceptions";
+
+    /** How a secret is shown. */
+    public static final String MASK = "****";
+
+    private static final List<String> CACHE_KEYS = List.of(KEEP, RETRY, PARALLEL, DEPTH, WAIT_TIMEOUT, REUSE);
+    private static final List<String> PROXY_KEYS = List.of(PROXY_HOST, PROXY_PORT, PROXY_USER, PROXY_PASSWORD,
+            PROXY_EXCEPTIONS);
+    private static final List<String> KEYS;
+    private static final Set<String> KEY_SET;
+
+    static {
+        List<String> all = new java.util.ArrayList<>(CACHE_KEYS);
+        all.addAll(PROXY_KEYS);
+        KEYS = List.copyOf(all);
+        KEY_SET = Set.copyOf(all);
+    }
+
+    private CacheKeys() {
+    }
+
+    /** Every cache and proxy key, in documentation order. */
+    public static List<String> keys() {
+        return KEYS;
+    }
+
+    public static Set<String> keySet() {
+        return KEY_SET;
+    }
+
+    /** The cache keys ({@code keep} … {@code reuse}). */
+    public static List<String> cacheKeys() {
+        return CACHE_KEYS;
+    }
+
+    /** The proxy keys ({@code proxy.*}). */
+    public static List<String> proxyKeys() {
+        return PROXY_KEYS;
+    }
+
+    /**
+     * {@code base} with every cache key present in {@code values} applied ({@link CacheOptions#proxies()} is left
+     * as it is: see {@link #proxy}).
+     *
+     * @throws ConfigException naming the first key whose value is unusable
+     */
+    public static CacheOptions apply(CacheOptions base, ConfigValues values) {
+        CacheOptions.Builder b = base.toBuilder();
+        set(values, KEEP, b, (v, k) -> b.keep(v.duration(k)));
+        set(values, RETRY, b, (v, k) -> b.retry(intValue(v, k)));
+        set(values, PARALLEL, b, (v, k) -> b.parallel(intValue(v, k)));
+        set(values, DEPTH, b, (v, k) -> b.depth(intValue(v, k)));
+        set(values, WAIT_TIMEOUT, b, (v, k) -> b.waitTimeout(v.duration(k)));
+        set(values, REUSE, b, (v, k) -> b.reuse(v.bool(k, true)));
+        return b.build();
+    }
+
+    private static void set(ConfigValues values, String key, CacheOptions.Builder b,
+                            BiConsumer<ConfigValues, String> setter) {
+        if (!values.has(key)) return;
+        try {
+            setter.accept(values, key);
+        } catch (ConfigException ce) {
+            throw ce;
+        } catch (IllegalArgumentException iae) {
+            // The builder's range checks: "parallel: 0 is less than 1".
+            String msg = iae.getMessage();
+            if (msg != null && msg.startsWith(key + ": ")) msg = msg.substring(key.length() + 2);
+            throw values.error(key, msg);
+        }
+    }
+
+    private static int intValue(ConfigValues v, String key) {
+        return (int) v.integer(key, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    }
+
+    /** The effective value of every cache key, formatted as it could be configured. */
+    public static Map<String, String> describe(CacheOptions o) {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put(KEEP, ConfigValues.formatDuration(o.keep()));
+        out.put(RETRY, String.valueOf(o.retry()));
+        out.put(PARALLEL, String.valueOf(o.parallel()));
+        out.put(DEPTH, String.valueOf(o.depth()));
+        out.put(WAIT_TIMEOUT, ConfigValues.formatDuration(o.waitTimeout()));
+        out.put(REUSE, String.valueOf(o.reuse()));
+        return out;
+    }
+
+    /**
+     * A proxy and the hosts reached without it, as configured at one level (the defaults, or an endpoint with
+     * what it inherits). {@code proxy} is {@code null} for none.
+     */
+    public record ProxyConfig(ProxyOptions proxy, NoProxy exceptions) {
+        public static final ProxyConfig DIRECT = new ProxyConfig(null, NoProxy.none());
+
+        /** The rules of a connection cache: the proxy for every scheme, except the exceptions. */
+        public ProxyRules rules() {
+            return proxy == null ? ProxyRules.direct() : ProxyRules.builder().all(proxy).noProxy(exceptions).build();
+        }
+
+        /** The proxy of a connection to {@code endpoint}, or {@code null} to connect directly. */
+        public ProxyOptions select(Endpoint endpoint) {
+            return rules().select(endpoint);
+        }
+
+        /** For the console and logs: the password masked. */
+        public Map<String, String> describe() {
+            Map<String, String> out = new LinkedHashMap<>();
+            if (proxy == null) {
+                out.put("proxy", "direct");
+            } else {
+                out.put(PROXY_HOST, proxy.address().host());
+                out.put(PROXY_PORT, String.valueOf(proxy.address().port()));
+                if (proxy.user() != null) {
+                    out.put(PROXY_USER, proxy.user());
+                    out.put(PROXY_PASSWORD, MASK);
+                }
+            }
+            if (!exceptions.equals(NoProxy.none())) out.put(PROXY_EXCEPTIONS, exceptions.toString());
+            return out;
+        }
+
+        @Override
+        public String toString() {
+            return "ProxyConfig" + describe();
+        }
+    }
+
+    /**
+     * The proxy configured in {@code values}, over {@code inherited} (the defaults' proxy when reading an
+     * endpoint; {@code null} when reading the defaults). See the class comment for how the levels combine.
+     *
+     * @throws ConfigException naming the key whose value is unusable (never quoting the password)
+     */
+    public static ProxyConfig proxy(ConfigValues values, ProxyConfig inherited) {
+        ProxyConfig base = inherited == null ? ProxyConfig.DIRECT : inherited;
+        ProxyOptions proxy = base.proxy();
+        boolean own = values.has(PROXY_HOST) || values.has(PROXY_PORT) || values.has(PROXY_USER)
+                || values.has(PROXY_PASSWORD);
+        if (own) proxy = ownProxy(values, inherited != null);
+        NoProxy exceptions = base.exceptions();
+        if (values.has(PROXY_EXCEPTIONS)) {
+            try {
+                exceptions = NoProxy.parse(values.list(PROXY_EXCEPTIONS));
+            } catch (IllegalArgumentException e) {
+                throw values.error(PROXY_EXCEPTIONS, e.getMessage());
+            }
+        }
+        return new ProxyConfig(proxy, exceptions);
+    }
+
+    private static ProxyOptions ownProxy(ConfigValues values, boolean endpoint) {
+        String host = values.string(PROXY_HOST);
+        if (host == null) {
+            String given = values.has(PROXY_PORT) ? PROXY_PORT : values.has(PROXY_USER) ? PROXY_USER : PROXY_PASSWORD;
+            throw values.error(PROXY_HOST, "missing, but " + given + " is set" + (endpoint
+                    ? " (an endpoint that sets any proxy key gives its whole proxy: proxy.host, proxy.port and, "
+                    + "if needed, proxy.user and proxy.password)" : ""));
+        }
+        if (host.contains("://") || host.contains("/") || host.contains("@")) {
+            throw values.error(PROXY_HOST, "'" + (host.contains("@") ? MASK : host) + "' is not a host name or "
+                    + "address (give the port in proxy.port, credentials in proxy.user and proxy.password)");
+        }
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        if (!values.has(PROXY_PORT)) throw values.error(PROXY_PORT, "missing: the port of proxy " + host + " (e.g. 3128)");
+        int port = (int) values.integer(PROXY_PORT, 1, 65535);
+        Endpoint address;
+        try {
+            address = Endpoint.http(host, port);
+        } catch (IllegalArgumentException e) {
+            throw values.error(PROXY_HOST, e.getMessage());
+        }
+        ProxyOptions.Builder b = ProxyOptions.builder(address);
+        String user = values.string(PROXY_USER);
+        boolean hasPassword = values.has(PROXY_PASSWORD);
+        if (user == null && hasPassword) throw values.error(PROXY_PASSWORD, "set without proxy.user");
+        if (user != null) {
+            char[] password = hasPassword ? values.secret(PROXY_PASSWORD) : null;
+            try {
+                b.credentials(user, password == null ? null : new String(password));
+            } catch (IllegalArgumentException e) {
+                throw values.error(PROXY_USER, "must not contain ':' (RFC 7617)");
+            }
+        }
+        return b.build();
+    }
+
+    /**
+     * A value of one of these keys as the console may show it: the password masked, and credentials someone
+     * wrote into {@code proxy.host} ({@code user:password@host}) too.
+     */
+    public static String show(String key, String value) {
+        if (PROXY_PASSWORD.equals(key)) return MASK;
+        int at = value.lastIndexOf('@');
+        return PROXY_HOST.equals(key) && at >= 0 ? MASK + value.substring(at) : value;
+    }
+}
