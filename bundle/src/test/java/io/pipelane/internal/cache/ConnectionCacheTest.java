@@ -513,4 +513,88 @@ class ConnectionCacheTest {
         assertInstanceOf(RetryException.class, failure(first)); // GET: idempotent
         assertInstanceOf(RetryException.class, failure(cache.call(endpoint(hs.server), Request.get("/3"))));
     }
+
+    // ------------------------------------------------------------------------------------------ configuration
+
+    @Test
+    void raisingParallelServesTheWaitingRequestsAtOnce() throws Exception {
+        HoldingServer hs = new HoldingServer(resources);
+        ConnectionOptions pipelining = ConnectionOptions.builder().persistence(Persistence.TRUE).build();
+        ConnectionCache cache = cache(CacheOptions.builder().parallel(1).depth(1).connectionOptions(pipelining).build());
+        List<CompletableFuture<Response<String>>> rs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) rs.add(cache.call(endpoint(hs.server), Request.get("/" + i), BodyHandlers.ofString()));
+        assertTrue(hs.arrivals.tryAcquire(1, 10, TimeUnit.SECONDS));
+        assertEquals(2, metrics(cache).waiting());
+
+        ((PipelaneConnectionCache) cache).configure(CacheOptions.builder().parallel(3).depth(1)
+                .connectionOptions(pipelining).build(), Map.of(), java.util.Set.of());
+        assertEquals(3, cache.options().parallel());
+        assertTrue(hs.arrivals.tryAcquire(2, 10, TimeUnit.SECONDS), "the waiting requests went out");
+        assertEquals(3, hs.server.connections());
+        assertEquals(0, metrics(cache).waiting());
+        hs.answers.release(100);
+        for (int i = 0; i < 3; i++) assertEquals("/" + i, await(rs.get(i)).body());
+        assertEquals(0, metrics(cache).failures());
+    }
+
+    @Test
+    void aNewProxyRenewsTheConnectionsWithoutFailingTheRequestsInFlight() throws Exception {
+        CountDownLatch read = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger n = new AtomicInteger();
+        ScriptedServer server = server(peer -> {
+            boolean first = n.incrementAndGet() == 1;
+            if (first) {
+                List<RecordedRequest> held = peer.readRequests(2);
+                read.countDown();
+                assertTrue(release.await(20, TimeUnit.SECONDS));
+                for (RecordedRequest r : held) peer.respond(200, "direct" + r.target);
+            }
+            for (RecordedRequest r; (r = peer.readRequest()) != null; ) {
+                peer.respond(200, (first ? "direct" : "proxied") + r.target);
+            }
+        });
+        io.pipelane.testing.TestProxy proxy = new io.pipelane.testing.TestProxy(null);
+        resources.add(proxy);
+        ConnectionOptions pipelining = ConnectionOptions.builder().persistence(Persistence.TRUE).build();
+        ConnectionCache cache = cache(CacheOptions.builder().parallel(1).depth(2).connectionOptions(pipelining).build());
+        CompletableFuture<Response<String>> r1 = cache.call(endpoint(server), Request.get("/1"), BodyHandlers.ofString());
+        CompletableFuture<Response<String>> r2 = cache.call(endpoint(server), Request.get("/2"), BodyHandlers.ofString());
+        assertTrue(read.await(10, TimeUnit.SECONDS));
+        Connection old = cache.connections().get(endpoint(server).toUri()).get(0);
+
+        ((PipelaneConnectionCache) cache).configure(CacheOptions.builder().parallel(1).depth(2)
+                .connectionOptions(pipelining).proxies(io.pipelane.ProxyRules.builder()
+                        .all(io.pipelane.ProxyOptions.of("127.0.0.1", proxy.port())).build()).build(),
+                Map.of(), java.util.Set.of());
+        CompletableFuture<Response<String>> r3 = cache.call(endpoint(server), Request.get("/3"), BodyHandlers.ofString());
+        assertFalse(r1.isDone() || r2.isDone(), "the requests in flight are not touched");
+        release.countDown();
+        assertEquals("direct/1", await(r1).body());
+        assertEquals("direct/2", await(r2).body());
+        assertEquals("proxied/3", await(r3).body(), "a new connection, through the new proxy");
+        old.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(List.of("GET http://" + endpoint(server).host() + ":" + server.port() + "/3"),
+                proxy.seen().stream().map(Object::toString).toList());
+        CacheMetrics m = metrics(cache);
+        assertEquals(0, m.failures());
+        assertEquals(0, m.retries());
+        assertEquals(2, m.connectionsOpened());
+    }
+
+    @Test
+    void theFactorysOwnCacheHasTheBuildersOptionsAndClosesWithIt() throws Exception {
+        ScriptedServer server = server(ConnectionCacheTest::echo);
+        ConnectionFactory f = ConnectionFactory.builder().cacheOptions(CacheOptions.builder().parallel(3).build())
+                .cacheOptions("named", CacheOptions.builder().parallel(1).build())
+                .endpoint("named", endpoint(server)).build();
+        resources.add(f);
+        ConnectionCache cache = f.cache();
+        assertTrue(cache == f.cache(), "one cache per factory");
+        assertEquals(3, cache.options().parallel());
+        assertEquals("/a", await(cache.call("named", Request.get("/a"), BodyHandlers.ofString())).body());
+        f.close();
+        assertInstanceOf(RetryException.class, failure(cache.call("named", Request.get("/b"))));
+        assertThrows(IllegalStateException.class, f::cache);
+    }
 }
