@@ -126,7 +126,8 @@ public class CacheFelixIT extends FelixTestSupport {
             org.osgi.service.cm.Configuration defaults = configAdmin.getConfiguration("io.pipelane", "?");
             defaults.update(dict("proxy.host", "127.0.0.1", "proxy.port", String.valueOf(proxy.port()),
                     "proxy.user", "app", "proxy.password", SECRET, "proxy.exceptions", "localhost, .internal.example"));
-            factoryConfig("io.pipelane.endpoint", "viaproxy", "uri", originUri);
+            // parallel = 1: a request must wait for the one connection, so which one it takes is observable.
+            factoryConfig("io.pipelane.endpoint", "viaproxy", "uri", originUri, "parallel", "1");
             org.osgi.service.cm.Configuration direct = factoryConfig("io.pipelane.endpoint", "direct", "uri", originUri,
                     "proxy.exceptions", new String[] {"127.0.0.1"});
             String proxied = "ProxyOptions{http://127.0.0.1:" + proxy.port() + ", user=app, password=****}";
@@ -147,19 +148,26 @@ public class CacheFelixIT extends FelixTestSupport {
                     "GET " + originUri + "/c"), proxy.seen);
             assertEquals(3, origin.requests.get());
 
-            // An update while a request is in flight through the proxy: that one finishes, new ones go direct.
+            // An update while a request is in flight through the proxy: that one finishes on its connection, which
+            // then ends; the next request waits for it (parallel = 1) and goes direct on a new connection.
             CompletableFuture<Response<String>> held = cache.call("viaproxy", Request.get("/hold"),
                     BodyHandlers.ofString());
             assertTrue(origin.holding.await(15, TimeUnit.SECONDS));
-            factoryConfig("io.pipelane.endpoint", "viaproxy", "uri", originUri, "proxy.exceptions", "*");
+            factoryConfig("io.pipelane.endpoint", "viaproxy", "uri", originUri, "parallel", "1",
+                    "proxy.exceptions", "*");
             await("the update is applied", () -> endpointsOutput().contains("  proxy: direct (proxy.exceptions *"));
-            assertEquals("origin /d", body(cache.call("viaproxy", Request.get("/d"), BodyHandlers.ofString())));
-            assertEquals(List.of("GET " + originUri + "/a", "GET " + originUri + "/c", "GET " + originUri + "/hold"),
-                    proxy.seen);
+            CompletableFuture<Response<String>> after = cache.call("viaproxy", Request.get("/d"),
+                    BodyHandlers.ofString());
             assertFalse(held.isDone());
             origin.release();
             assertEquals("origin /hold", body(held));
-            assertEquals(0, metrics(cache, "viaproxy").failures());
+            assertEquals("origin /d", body(after));
+            assertEquals(List.of("GET " + originUri + "/a", "GET " + originUri + "/c", "GET " + originUri + "/hold"),
+                    proxy.seen);
+            CacheMetrics m = metrics(cache, "viaproxy");
+            assertEquals(0, m.failures());
+            assertEquals(0, m.retries());
+            assertEquals("the connection through the proxy, then a direct one", 2, m.connectionsOpened());
 
             // The password shows nowhere: not in the console, not in the log.
             String all = endpointsOutput() + command("cache") + log.messages();

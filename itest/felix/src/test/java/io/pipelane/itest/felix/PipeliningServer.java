@@ -75,12 +75,13 @@ final class PipeliningServer implements AutoCloseable {
                     String target = toAnswer.take();
                     if (target.isEmpty()) return;
                     gate.await();
+                    // Answered from now on: the client sends the next request only once it has read this answer.
+                    inFlight.decrementAndGet();
                     byte[] body = target.getBytes(StandardCharsets.UTF_8);
                     out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n")
                             .getBytes(StandardCharsets.ISO_8859_1));
                     out.write(body);
                     out.flush();
-                    inFlight.decrementAndGet();
                 }
             } catch (IOException | InterruptedException e) {
                 // the connection or the test ended
