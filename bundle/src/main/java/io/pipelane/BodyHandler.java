@@ -6,6 +6,7 @@ package io.pipelane;
  *
  * @param <T> the body type
  */
+@org.osgi.annotation.versioning.ConsumerType
 @FunctionalInterface
 public interface BodyHandler<T> {
     /**

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionStage;
  *
  * @param <T> the body type
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface BodySink<T> {
     /**
      * Body bytes, from the buffer's position to its limit. The buffer is only valid during the call: copy

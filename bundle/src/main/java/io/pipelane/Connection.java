@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionStage;
  * <p>{@link #length()} counts the unfulfilled requests: those queued but not yet written, plus those written
  * and awaiting their complete response (a streamed body counts until it has been read to its end).
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface Connection extends AutoCloseable {
 
     /** Where this connection goes. */

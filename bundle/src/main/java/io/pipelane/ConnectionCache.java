@@ -43,6 +43,7 @@ import java.util.concurrent.CompletableFuture;
  * timer thread for a {@link PipelaneTimeoutException.Phase#CACHE_WAIT} timeout): hand slow work to an
  * executor.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface ConnectionCache extends AutoCloseable {
 
     /**

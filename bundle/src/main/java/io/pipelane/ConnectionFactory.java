@@ -10,6 +10,7 @@ import java.util.concurrent.CompletionStage;
  * <p>Closing the factory closes every connection it created; their outstanding requests fail with
  * {@link RetryException} or {@link PossiblyProcessedException} caused by a {@link ConnectionClosedException}.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface ConnectionFactory extends AutoCloseable {
 
     /**

@@ -25,6 +25,7 @@ import java.util.function.Supplier;
  * <p>Applications may implement this interface, e.g. to stream a serializer's output:
  * {@link #writeTo(OutputStream)} is called on the connection's writer thread, at most once per send.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface RequestBody {
 
     /** The length in bytes, or {@code -1} when unknown. */
