@@ -1,0 +1,363 @@
+package io.pipelane.itest.karaf;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+import static org.ops4j.pax.exam.CoreOptions.maven;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRuntimeFolder;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.security.PrivilegedExceptionAction;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import javax.inject.Inject;
+import javax.security.auth.Subject;
+
+import org.apache.karaf.features.FeaturesService;
+import org.apache.karaf.jaas.boot.principal.RolePrincipal;
+import org.apache.karaf.jaas.boot.principal.UserPrincipal;
+import org.apache.karaf.shell.api.console.Session;
+import org.apache.karaf.shell.api.console.SessionFactory;
+import org.junit.FixMethodOrder;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.MethodSorters;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.karaf.options.LogLevelOption.LogLevel;
+import org.ops4j.pax.exam.options.MavenArtifactUrlReference;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/**
+ * Pipelane in a stock Apache Karaf, used the way a Karaf user does: add the features repository, run
+ * {@code feature:install pipelane}, drop an endpoint's {@code .cfg} file into {@code etc/} and send
+ * requests with {@code pipelane:get}.
+ *
+ * <p>{@link #config()} runs in the Maven JVM; the test methods run inside Karaf (its own JVM), so every
+ * value they need from the build comes in as a Karaf system property.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+@FixMethodOrder(MethodSorters.NAME_ASCENDING)
+public class PipelaneKarafIT {
+
+    private static final String ENDPOINT = "itest";
+    private static final String CONNECTION_FACTORY = "io.pipelane.ConnectionFactory";
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    @Inject
+    private BundleContext bundleContext;
+
+    @Inject
+    private SessionFactory sessionFactory;
+
+    @Inject
+    private FeaturesService featuresService;
+
+    @Inject
+    private ConfigurationAdmin configurationAdmin;
+
+    @Configuration
+    public Option[] config() throws IOException {
+        String version = required("pipelane.version");
+        // Karaf's mvn: handler finds this build's artifacts here (nothing is installed under "mvn verify"); the
+        // rest comes from Karaf's own system/ folder, then Maven's local repository, then Maven Central.
+        String staging = Paths.get(required("pipelane.staging")).toUri().toString();
+        String localRepository = required("pipelane.localRepository");
+        MavenArtifactUrlReference karaf = maven().groupId("org.apache.karaf").artifactId("apache-karaf")
+                .type("tar.gz").versionAsInProject();
+        String mvnCfg = "etc/org.ops4j.pax.url.mvn.cfg";
+        return new Option[] {
+            karafDistributionConfiguration().frameworkUrl(karaf).name("Apache Karaf").karafVersion("4.4")
+                    .unpackDirectory(new File(required("pipelane.exam"))).useDeployFolder(false),
+            // target/exam/<id>/data/log/karaf.log stays for a look after a failure.
+            keepRuntimeFolder(),
+            configureConsole().ignoreLocalConsole(),
+            logLevel(LogLevel.INFO),
+            editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.defaultRepositories",
+                    staging + "@id=pipelane.staging@snapshots,"
+                    + "${karaf.home.uri}${karaf.default.repository}@id=system.repository@snapshots,"
+                    + "${karaf.data.uri}kar@id=kar.repository@multi@snapshots,"
+                    + "${karaf.base.uri}${karaf.default.repository}@id=child.system.repository@snapshots"),
+            editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.localRepository", localRepository),
+            editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.repositories",
+                    "https://repo1.maven.org/maven2@id=central"),
+            // No fixed ports: another Karaf (or anything else) may hold 8101, 1099 or 44444.
+            editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", String.valueOf(freePort())),
+            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort",
+                    String.valueOf(freePort())),
+            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort",
+                    String.valueOf(freePort())),
+            systemProperty("pipelane.featuresRepository")
+                    .value("mvn:io.pipelane/pipelane-features/" + version + "/xml/features"),
+            systemProperty("pipelane.defaultsCfg")
+                    .value(Paths.get(required("pipelane.staging"), "io", "pipelane", "pipelane-features", version,
+                            "pipelane-features-" + version + "-defaults.cfg").toString()),
+        };
+    }
+
+    /** feature:repo-add and feature:install pipelane, as a user types them, each time (both are idempotent). */
+    private void installPipelane() throws Exception {
+        String repository = System.getProperty("pipelane.featuresRepository");
+        execute("feature:repo-add " + repository);
+        execute("feature:install pipelane");
+        assertTrue("feature pipelane is installed\n" + execute("feature:list -i"),
+                featuresService.isInstalled(featuresService.getFeature("pipelane")));
+    }
+
+    @Test
+    public void a_featureInstallsIntoStockKarafWithItsDefaultConfiguration() throws Exception {
+        installPipelane();
+
+        Bundle pipelane = bundle("io.pipelane");
+        assertEquals("io.pipelane bundle state\n" + execute("bundle:list"), Bundle.ACTIVE, pipelane.getState());
+        assertEquals("Declarative Services runtime (from feature scr) state", Bundle.ACTIVE,
+                bundle("org.apache.felix.scr").getState());
+
+        // The <configfile> of the feature: etc/io.pipelane.cfg, byte for byte the shipped defaults...
+        Path etc = Paths.get(System.getProperty("karaf.etc"));
+        Path defaults = etc.resolve("io.pipelane.cfg");
+        assertTrue(defaults + " was installed by the feature", Files.isRegularFile(defaults));
+        assertEquals(Files.readString(Paths.get(System.getProperty("pipelane.defaultsCfg"))),
+                Files.readString(defaults));
+        // ...which Karaf's FileInstall turns into the configuration io.pipelane.
+        await("configuration io.pipelane from etc/io.pipelane.cfg",
+                () -> configurationAdmin.listConfigurations("(service.pid=io.pipelane)") != null,
+                () -> execute("config:list \"(service.pid=io.pipelane*)\""));
+    }
+
+    @Test
+    public void b_cfgFileInEtcConfiguresAnEndpointAndConsoleGetPipelinesRequests() throws Exception {
+        installPipelane();
+        try (OrderedStatusServer server = new OrderedStatusServer()) {
+            writeEtcFile("io.pipelane.endpoint-" + ENDPOINT + ".cfg",
+                    "# an endpoint configured the way a Karaf user does it\n"
+                    + "name = " + ENDPOINT + "\n"
+                    + "uri = " + server.uri() + "\n");
+
+            await("a " + CONNECTION_FACTORY + " service whose property endpoints holds '" + ENDPOINT
+                    + "' (configured by etc/io.pipelane.endpoint-" + ENDPOINT + ".cfg)",
+                    () -> endpointsOfFactory().contains(ENDPOINT), this::diagnostics);
+            awaitCommands("endpoints", "connections", "get");
+
+            String endpoints = execute("pipelane:endpoints");
+            assertTrue("pipelane:endpoints lists " + ENDPOINT + " with its URI:\n" + endpoints,
+                    endpoints.contains(ENDPOINT) && endpoints.contains(server.uri()));
+
+            String output = execute("pipelane:get " + ENDPOINT + " / 4");
+            // The server answers the n-th request on a connection with status 200 + n: each response is printed,
+            // in order, and all four went over one connection.
+            assertEquals("statuses printed by pipelane:get, in order:\n" + output,
+                    List.of(200, 201, 202, 203), statuses(output));
+            assertEquals("requests the server received", Collections.nCopies(4, "GET / HTTP/1.1"),
+                    server.requestLines());
+            assertEquals("connections the server accepted (the four requests are pipelined on one)",
+                    1, server.connections());
+
+            // Lists the live connections; execute() fails if the command does.
+            execute("pipelane:connections");
+        } finally {
+            Files.deleteIfExists(etcFile("io.pipelane.endpoint-" + ENDPOINT + ".cfg"));
+        }
+    }
+
+    @Test
+    public void c_exampleFeatureShipsTheExampleEndpoint() throws Exception {
+        installPipelane();
+        execute("feature:install pipelane-example");
+        Path example = etcFile("io.pipelane.endpoint-example.cfg");
+        assertTrue(example + " was installed by feature pipelane-example", Files.isRegularFile(example));
+        await("endpoint 'example' from etc/io.pipelane.endpoint-example.cfg",
+                () -> endpointsOfFactory().contains("example"), this::diagnostics);
+    }
+
+    // ---- console ----
+
+    /**
+     * Runs a console command as a logged-in administrator would (Karaf's console checks the roles of the
+     * caller's JAAS subject), and returns what it printed followed by its result.
+     */
+    private String execute(String command) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), out, out);
+        try {
+            Object result = Subject.doAs(administrator(),
+                    (PrivilegedExceptionAction<Object>) () -> session.execute(command));
+            if (result != null) {
+                out.println(result);
+            }
+        } catch (Exception e) {
+            out.flush();
+            throw new AssertionError("console command '" + command + "' failed: " + e + "\noutput:\n"
+                    + bytes.toString(StandardCharsets.UTF_8), e);
+        } finally {
+            session.close();
+        }
+        out.flush();
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static Subject administrator() {
+        Subject subject = new Subject();
+        subject.getPrincipals().add(new UserPrincipal("karaf"));
+        for (String role : new String[] {"admin", "manager", "viewer", "systembolt"}) {
+            subject.getPrincipals().add(new RolePrincipal(role));
+        }
+        return subject;
+    }
+
+    /** Waits until the pipelane:* commands are registered with Karaf's console. */
+    private void awaitCommands(String... names) throws Exception {
+        for (String name : names) {
+            await("console command pipelane:" + name + " (registered by the io.pipelane bundle)",
+                    () -> sessionFactory.getRegistry().getCommand("pipelane", name) != null, this::diagnostics);
+        }
+    }
+
+    /** Status codes in what pipelane:get printed: on each line, the first number of three digits 1xx..5xx. */
+    private static List<Integer> statuses(String output) {
+        Pattern status = Pattern.compile("\\b([1-5]\\d\\d)\\b");
+        List<Integer> found = new ArrayList<>();
+        for (String line : output.split("\\R")) {
+            Matcher m = status.matcher(line);
+            if (m.find()) {
+                found.add(Integer.parseInt(m.group(1)));
+            }
+        }
+        return found;
+    }
+
+    // ---- OSGi ----
+
+    private Bundle bundle(String symbolicName) {
+        return Arrays.stream(bundleContext.getBundles())
+                .filter(b -> symbolicName.equals(b.getSymbolicName()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no bundle " + symbolicName + " installed"));
+    }
+
+    /** The property endpoints of the ConnectionFactory service(s); empty while there is none. */
+    private List<String> endpointsOfFactory() throws InvalidSyntaxException {
+        ServiceReference<?>[] refs = bundleContext.getServiceReferences(CONNECTION_FACTORY, null);
+        List<String> names = new ArrayList<>();
+        for (ServiceReference<?> ref : refs == null ? new ServiceReference<?>[0] : refs) {
+            Object endpoints = ref.getProperty("endpoints");
+            if (endpoints instanceof String[]) {
+                names.addAll(Arrays.asList((String[]) endpoints));
+            } else if (endpoints instanceof Collection) {
+                ((Collection<?>) endpoints).forEach(e -> names.add(String.valueOf(e)));
+            } else if (endpoints != null) {
+                names.add(String.valueOf(endpoints));
+            }
+        }
+        return names;
+    }
+
+    /** What the console shows about Pipelane, for failure messages. */
+    private String diagnostics() {
+        StringBuilder s = new StringBuilder();
+        for (String command : new String[] {
+            "bundle:list", "scr:list", "service:list io.pipelane.ConnectionFactory",
+            "config:list \"(service.pid=io.pipelane*)\"", "log:display"}) {
+            s.append("\n---- ").append(command).append(" ----\n");
+            try {
+                String out = execute(command);
+                if (command.startsWith("log:")) {
+                    List<String> lines = out.lines().collect(Collectors.toList());
+                    out = String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+                }
+                s.append(out);
+            } catch (Throwable e) {
+                s.append(e);
+            }
+        }
+        return s.toString();
+    }
+
+    // ---- files and waiting ----
+
+    private static Path etcFile(String name) {
+        return Paths.get(System.getProperty("karaf.etc")).resolve(name);
+    }
+
+    /** Writes a file into etc/ atomically, so FileInstall never reads it half-written. */
+    private static void writeEtcFile(String name, String content) throws IOException {
+        Path target = etcFile(name);
+        Path temp = Files.createTempFile(target.getParent().getParent(), name, ".tmp");
+        Files.writeString(temp, content);
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private interface Diagnostics {
+        String get() throws Exception;
+    }
+
+    /** Polls {@code check} until it holds or {@link #DEADLINE} passes, then fails with the diagnostics. */
+    private static void await(String what, Check check, Diagnostics diagnostics) throws Exception {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (check.holds()) {
+                    return;
+                }
+            } catch (Exception e) {
+                last = e;
+            }
+            Thread.sleep(100);
+        }
+        fail("not within " + DEADLINE.toSeconds() + " s: " + what + (last == null ? "" : " (last error: " + last + ")")
+                + "\n" + diagnostics.get());
+    }
+
+    // ---- build side (Maven JVM) ----
+
+    private static String required(String property) {
+        String value = System.getProperty(property);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("system property " + property + " is not set (see itest/karaf/pom.xml)");
+        }
+        return value;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
