@@ -1,6 +1,7 @@
 package io.pipelane.itest.karaf;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.CoreOptions.maven;
@@ -17,6 +18,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +38,8 @@ import java.util.stream.Collectors;
 import javax.inject.Inject;
 import javax.security.auth.Subject;
 
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
 import org.apache.karaf.features.FeaturesService;
 import org.apache.karaf.jaas.boot.principal.RolePrincipal;
 import org.apache.karaf.jaas.boot.principal.UserPrincipal;
@@ -126,9 +130,13 @@ public class PipelaneKarafIT {
         };
     }
 
-    /** feature:repo-add and feature:install pipelane, as a user types them, each time (both are idempotent). */
+    /** feature:repo-add and feature:install pipelane, as a user types them (once: the tests share one Karaf). */
     private void installPipelane() throws Exception {
         String repository = System.getProperty("pipelane.featuresRepository");
+        if (featuresService.getRepository(URI.create(repository)) != null
+                && featuresService.isInstalled(featuresService.getFeature("pipelane"))) {
+            return;
+        }
         execute("feature:repo-add " + repository);
         execute("feature:install pipelane");
         assertTrue("feature pipelane is installed\n" + execute("feature:list -i"),
@@ -183,6 +191,7 @@ public class PipelaneKarafIT {
                     server.requestLines());
             assertEquals("connections the server accepted (the four requests are pipelined on one)",
                     1, server.connections());
+            assertTrue("pipelane:get says the requests were pipelined:\n" + output, output.contains(", pipelined"));
 
             // Lists the live connections; execute() fails if the command does.
             execute("pipelane:connections");
@@ -192,7 +201,42 @@ public class PipelaneKarafIT {
     }
 
     @Test
-    public void c_exampleFeatureShipsTheExampleEndpoint() throws Exception {
+    public void c_tlsContextFromEtcWithTheExampleKeys() throws Exception {
+        installPipelane();
+        // A real trust store every JDK has; ${java.home} is replaced by Karaf's FileInstall, as ${karaf.etc} is
+        // in the example configuration.
+        String password = "changeit";
+        String tlsCfg = "io.pipelane.tls-itest.cfg";
+        String endpointCfg = "io.pipelane.endpoint-itest-tls.cfg";
+        try {
+            writeEtcFile(tlsCfg, "name = itest-tls\n"
+                    + "truststore = ${java.home}/lib/security/cacerts\n"
+                    + "truststore.type = PKCS12\n"
+                    + "truststore.password = " + password + "\n"
+                    + "protocols = TLSv1.3,TLSv1.2\n"
+                    + "hostnameVerification = true\n");
+            writeEtcFile(endpointCfg, "name = itest-tls\n"
+                    + "uri = https://127.0.0.1:8443\n"
+                    + "tls = itest-tls\n"
+                    + "maxPipelineDepth = 8\n");
+            await("https endpoint 'itest-tls' using TLS context 'itest-tls' from etc/",
+                    () -> endpointsOfFactory().contains("itest-tls"), this::diagnostics);
+            String endpoints = execute("pipelane:endpoints");
+            assertTrue("pipelane:endpoints shows the TLS context as valid:\n" + endpoints,
+                    Pattern.compile("(?m)^\\s*itest-tls \\(.*\\): OK$").matcher(endpoints).find());
+            assertTrue("pipelane:endpoints shows the endpoint's override:\n" + endpoints,
+                    endpoints.contains("maxPipelineDepth=8"));
+            assertFalse("pipelane:endpoints never shows a password:\n" + endpoints, endpoints.contains(password));
+        } finally {
+            Files.deleteIfExists(etcFile(endpointCfg));
+            Files.deleteIfExists(etcFile(tlsCfg));
+        }
+        await("endpoint 'itest-tls' gone once its file is deleted from etc/",
+                () -> !endpointsOfFactory().contains("itest-tls"), this::diagnostics);
+    }
+
+    @Test
+    public void d_exampleFeatureShipsTheExampleEndpoint() throws Exception {
         installPipelane();
         execute("feature:install pipelane-example");
         Path example = etcFile("io.pipelane.endpoint-example.cfg");
@@ -215,7 +259,11 @@ public class PipelaneKarafIT {
             Object result = Subject.doAs(administrator(),
                     (PrivilegedExceptionAction<Object>) () -> session.execute(command));
             if (result != null) {
-                out.println(result);
+                // As the interactive console shows a command's result.
+                Object commandSession = session.get(".commandSession");
+                out.println(commandSession instanceof CommandSession
+                        ? ((CommandSession) commandSession).format(result, Converter.INSPECT)
+                        : String.valueOf(result));
             }
         } catch (Exception e) {
             out.flush();
@@ -245,15 +293,18 @@ public class PipelaneKarafIT {
         }
     }
 
-    /** Status codes in what pipelane:get printed: on each line, the first number of three digits 1xx..5xx. */
+    /**
+     * The status of each response pipelane:get printed, by request number: it prints one line per request,
+     * {@code #<n> <version> <status> <reason> ...} (or {@code #<n> failed: ...}).
+     */
     private static List<Integer> statuses(String output) {
-        Pattern status = Pattern.compile("\\b([1-5]\\d\\d)\\b");
+        Pattern line = Pattern.compile("^#(\\d+) HTTP/\\S+ (\\d{3})\\b", Pattern.MULTILINE);
+        Matcher m = line.matcher(output);
         List<Integer> found = new ArrayList<>();
-        for (String line : output.split("\\R")) {
-            Matcher m = status.matcher(line);
-            if (m.find()) {
-                found.add(Integer.parseInt(m.group(1)));
-            }
+        while (m.find()) {
+            assertEquals("request number of the line '" + m.group() + "'", found.size() + 1,
+                    Integer.parseInt(m.group(1)));
+            found.add(Integer.parseInt(m.group(2)));
         }
         return found;
     }
