@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,14 +23,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * request on a connection (from 0) is answered with status {@code 200 + n} (so 200, 201, 202, ...) and a
  * short body, which makes the order of the responses visible in what a client prints. It records the
  * request lines it received and how many connections it accepted.
+ *
+ * <p>It also tells whether the client pipelined: from the second request on a connection, before answering a
+ * request that does not close the connection, it waits (up to {@link #PIPELINE_WAIT}) for the next request to
+ * start arriving. A pipelining client has already written it; a client that waits for each response before
+ * writing the next request has not, and then the server answers after the wait. The first request is answered
+ * at once, since a client may rightly send it alone to learn whether the server keeps connections alive.
  */
 final class OrderedStatusServer implements AutoCloseable {
+
+    /** How long the server waits for a pipelined request before answering the one before it. */
+    static final int PIPELINE_WAIT = 5_000;
 
     private final ServerSocket serverSocket;
     private final Thread acceptor;
     private final AtomicInteger connections = new AtomicInteger();
     private final List<String> requestLines = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final AtomicInteger pipelined = new AtomicInteger();
 
     OrderedStatusServer() throws IOException {
         serverSocket = new ServerSocket();
@@ -53,6 +64,11 @@ final class OrderedStatusServer implements AutoCloseable {
 
     List<String> requestLines() {
         return new ArrayList<>(requestLines);
+    }
+
+    /** How many requests had started arriving before the response to the request before them was written. */
+    int pipelinedRequests() {
+        return pipelined.get();
     }
 
     private void acceptLoop() {
@@ -92,6 +108,9 @@ final class OrderedStatusServer implements AutoCloseable {
                 }
                 in.skipNBytes(contentLength);
                 requestLines.add(requestLine);
+                if (n > 0 && !close && nextRequestArrives(socket, in)) {
+                    pipelined.incrementAndGet();
+                }
                 int status = 200 + n;
                 byte[] body = ("response " + n + " to " + requestLine + "\n").getBytes(StandardCharsets.UTF_8);
                 String head = "HTTP/1.1 " + status + " Status " + status + "\r\n"
@@ -110,6 +129,21 @@ final class OrderedStatusServer implements AutoCloseable {
             // the client or close() ended the connection
         } catch (IOException | RuntimeException e) {
             requestLines.add("SERVER ERROR: " + e);
+        }
+    }
+
+    /** Whether a byte of the next request arrives within {@link #PIPELINE_WAIT}, leaving it unread. */
+    private static boolean nextRequestArrives(Socket socket, InputStream in) throws IOException {
+        socket.setSoTimeout(PIPELINE_WAIT);
+        try {
+            in.mark(1);
+            boolean arrived = in.read() != -1;
+            in.reset();
+            return arrived;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } finally {
+            socket.setSoTimeout(0);
         }
     }
 
