@@ -31,6 +31,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -247,6 +248,30 @@ public class PipelaneKarafIT {
         assertTrue(example + " was installed by feature pipelane-example", Files.isRegularFile(example));
         await("endpoint 'example' from etc/io.pipelane.endpoint-example.cfg",
                 () -> endpointsOfFactory().contains("example"), this::diagnostics);
+    }
+
+    @Test
+    public void e_uninstallRemovesTheBundleAndItsThreads() throws Exception {
+        installPipelane();
+        execute("feature:uninstall pipelane-example");
+        execute("feature:uninstall pipelane");
+        assertFalse("feature pipelane is uninstalled\n" + execute("feature:list -i"),
+                featuresService.isInstalled(featuresService.getFeature("pipelane")));
+        assertTrue("bundle io.pipelane is uninstalled\n" + execute("bundle:list"),
+                Arrays.stream(bundleContext.getBundles()).noneMatch(b -> "io.pipelane".equals(b.getSymbolicName())));
+        await("no Pipelane thread left running", () -> pipelaneThreads().isEmpty(),
+                () -> "threads: " + pipelaneThreads());
+        assertTrue("etc/io.pipelane.cfg, the user's configuration, stays",
+                Files.isRegularFile(etcFile("io.pipelane.cfg")));
+    }
+
+    private static List<String> pipelaneThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .map(Thread::getName)
+                .filter(name -> name.toLowerCase(Locale.ROOT).startsWith("pipelane"))
+                .sorted()
+                .collect(Collectors.toList());
     }
 
     // ---- console ----
