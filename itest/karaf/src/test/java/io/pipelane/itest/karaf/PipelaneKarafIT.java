@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.security.PrivilegedActionException;
 import java.security.PrivilegedExceptionAction;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -241,7 +242,48 @@ public class PipelaneKarafIT {
     }
 
     @Test
-    public void d_exampleFeatureShipsTheExampleEndpoint() throws Exception {
+    public void d_consoleConfiguresAnEndpointAndDeletingItRefusesNewConnections() throws Exception {
+        installPipelane();
+        // The metatype descriptions are what config:meta shows.
+        String meta = execute("config:meta io.pipelane");
+        assertTrue("config:meta describes the defaults:\n" + meta,
+                meta.contains("maxPipelineDepth") && meta.contains("Maximum pipeline depth"));
+
+        try (OrderedStatusServer server = new OrderedStatusServer()) {
+            // One console session, as a user types it.
+            execute("config:edit --factory --alias console io.pipelane.endpoint; "
+                    + "config:property-set name console; "
+                    + "config:property-set uri " + server.uri() + "; "
+                    + "config:property-set persistence TRUE; "
+                    + "config:update");
+            await("endpoint 'console' made with config:edit", () -> endpointsOfFactory().contains("console"),
+                    this::diagnostics);
+            awaitCommands("get");
+            String output = execute("pipelane:get console /console 3");
+            assertEquals("statuses printed by pipelane:get, in order:\n" + output, List.of(200, 201, 202),
+                    statuses(output));
+            assertEquals("requests the server received", Collections.nCopies(3, "GET /console HTTP/1.1"),
+                    server.requestLines());
+
+            // Karaf 4.4's config:edit --factory gives the configuration a generated PID (io.pipelane.endpoint.<uuid>):
+            // find it, as a user would in config:list.
+            org.osgi.service.cm.Configuration[] made = configurationAdmin.listConfigurations(
+                    "(&(service.factoryPid=io.pipelane.endpoint)(name=console))");
+            assertTrue("one configuration made by config:edit\n" + execute("config:list"),
+                    made != null && made.length == 1);
+            execute("config:delete " + made[0].getPid());
+            await("endpoint 'console' gone after config:delete", () -> !endpointsOfFactory().contains("console"),
+                    this::diagnostics);
+            String refused = executeFailing("pipelane:get console /console");
+            assertTrue("the error names the deleted endpoint:\n" + refused, refused.contains("'console'"));
+            assertEquals("no request reached the server for the deleted endpoint", 3, server.requestLines().size());
+        } finally {
+            Files.deleteIfExists(etcFile("io.pipelane.endpoint-console.cfg"));
+        }
+    }
+
+    @Test
+    public void e_exampleFeatureShipsTheExampleEndpoint() throws Exception {
         installPipelane();
         execute("feature:install pipelane-example");
         Path example = etcFile("io.pipelane.endpoint-example.cfg");
@@ -251,7 +293,7 @@ public class PipelaneKarafIT {
     }
 
     @Test
-    public void e_uninstallRemovesTheBundleAndItsThreads() throws Exception {
+    public void f_uninstallRemovesTheBundleAndItsThreads() throws Exception {
         installPipelane();
         // Should uninstalling refresh this test's own bundle, its context becomes invalid: look through the
         // system bundle's.
@@ -284,9 +326,39 @@ public class PipelaneKarafIT {
      * caller's JAAS subject), and returns what it printed followed by its result.
      */
     private String execute(String command) throws Exception {
+        Outcome outcome = run(command);
+        if (outcome.failure != null) {
+            throw new AssertionError("console command '" + command + "' failed: " + outcome.failure + "\noutput:\n"
+                    + outcome.output, outcome.failure);
+        }
+        return outcome.output;
+    }
+
+    /** Runs a console command that must fail; returns its error message and what it printed. */
+    private String executeFailing(String command) throws Exception {
+        Outcome outcome = run(command);
+        if (outcome.failure == null) {
+            throw new AssertionError("console command '" + command + "' succeeded, expected a failure; output:\n"
+                    + outcome.output);
+        }
+        return outcome.failure.getMessage() + "\n" + outcome.output;
+    }
+
+    private static final class Outcome {
+        final String output;
+        final Exception failure;
+
+        Outcome(String output, Exception failure) {
+            this.output = output;
+            this.failure = failure;
+        }
+    }
+
+    private Outcome run(String command) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), out, out);
+        Exception failure = null;
         try {
             Object result = Subject.doAs(administrator(),
                     (PrivilegedExceptionAction<Object>) () -> session.execute(command));
@@ -297,18 +369,18 @@ public class PipelaneKarafIT {
                         ? ((CommandSession) commandSession).format(result, Converter.INSPECT)
                         : String.valueOf(result));
             }
+        } catch (PrivilegedActionException e) {
+            failure = e.getException();
         } catch (Exception e) {
-            out.flush();
-            throw new AssertionError("console command '" + command + "' failed: " + e + "\noutput:\n"
-                    + bytes.toString(StandardCharsets.UTF_8), e);
+            failure = e;
         } finally {
             session.close();
         }
         out.flush();
         String output = bytes.toString(StandardCharsets.UTF_8);
         // A transcript in the test's output file (target/failsafe-reports/*-output.txt).
-        System.out.println("karaf@root()> " + command + "\n" + output);
-        return output;
+        System.out.println("karaf@root()> " + command + "\n" + output + (failure == null ? "" : "Error: " + failure + "\n"));
+        return new Outcome(output, failure);
     }
 
     private static Subject administrator() {
