@@ -420,8 +420,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                 pipelining = keepAlive && head.version() == HttpVersion.HTTP_1_1;
             }
             if (!keepAlive) {
-                pipelining = false;
-                lastRequestWritten = true;
+                lastRequestWritten = true; // nothing more is written; isPipelining() keeps telling how it ran
                 if (state.acceptsRequests()) state = ConnectionState.CLOSING;
                 if (closeToken) {
                     boolean behind = false;
