@@ -93,6 +93,7 @@ public interface Connection extends AutoCloseable {
     /**
      * Whether requests are written without waiting for the responses before them: {@code true} under
      * {@link Persistence#TRUE}, and under {@link Persistence#AUTO} once the first response allowed it.
+     * It stays {@code true} once set, also after the connection closes, so that it tells how the connection ran.
      */
     boolean isPipelining();
 }
