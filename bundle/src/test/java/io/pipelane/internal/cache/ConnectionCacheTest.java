@@ -16,6 +16,7 @@ import io.pipelane.RequestBody;
 import io.pipelane.Response;
 import io.pipelane.RetryException;
 import io.pipelane.testing.ScriptedServer;
+import io.pipelane.testing.TestResources;
 import io.pipelane.testing.ScriptedServer.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,25 +47,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The connection cache against scripted servers on real sockets. */
 class ConnectionCacheTest {
-    private final ConnectionFactory factory = ConnectionFactory.builder().build();
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final TestResources resources = new TestResources();
+    private final ConnectionFactory factory = resources.factory;
 
     @AfterEach
     void tearDown() throws Exception {
-        factory.close();
-        for (AutoCloseable r : resources) r.close();
+        resources.close();
     }
 
     private ScriptedServer server(ScriptedServer.Script script) throws IOException {
-        ScriptedServer s = new ScriptedServer(script);
-        resources.add(s);
-        return s;
+        return resources.server(script);
     }
 
     private ConnectionCache cache(CacheOptions options) {
-        ConnectionCache c = factory.cache(options);
-        resources.add(0, c);
-        return c;
+        return resources.add(factory.cache(options));
     }
 
     private static Endpoint endpoint(ScriptedServer s) {
@@ -123,7 +119,7 @@ class ConnectionCacheTest {
         final Semaphore arrivals = new Semaphore(0);
         final ScriptedServer server;
 
-        HoldingServer(List<AutoCloseable> resources) throws IOException {
+        HoldingServer(TestResources resources) throws IOException {
             server = new ScriptedServer(peer -> {
                 java.util.concurrent.BlockingQueue<RecordedRequest> toAnswer = new java.util.concurrent.LinkedBlockingQueue<>();
                 AtomicInteger inFlight = new AtomicInteger();

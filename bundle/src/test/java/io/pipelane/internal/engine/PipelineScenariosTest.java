@@ -15,6 +15,7 @@ import io.pipelane.RequestBody;
 import io.pipelane.Response;
 import io.pipelane.RetryException;
 import io.pipelane.testing.ScriptedServer;
+import io.pipelane.testing.TestResources;
 import io.pipelane.testing.ScriptedServer.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,19 +44,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * server on a real socket.
  */
 class PipelineScenariosTest {
-    private final ConnectionFactory factory = ConnectionFactory.builder().build();
-    private final List<ScriptedServer> servers = new ArrayList<>();
+    private final TestResources resources = new TestResources();
+    private final ConnectionFactory factory = resources.factory;
 
     @AfterEach
-    void tearDown() throws IOException {
-        factory.close();
-        for (ScriptedServer s : servers) s.close();
+    void tearDown() throws Exception {
+        resources.close();
     }
 
     private ScriptedServer server(ScriptedServer.Script script) throws IOException {
-        ScriptedServer s = new ScriptedServer(script);
-        servers.add(s);
-        return s;
+        return resources.server(script);
     }
 
     private Connection connect(ScriptedServer server, Persistence persistence) {
@@ -68,8 +66,7 @@ class PipelineScenariosTest {
     }
 
     private static Throwable failure(CompletableFuture<?> f) {
-        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
-        return e.getCause();
+        return TestResources.failure(f);
     }
 
     /** Whether another request arrives within {@code window}: used to prove the client did NOT send one. */

@@ -14,6 +14,7 @@ import io.pipelane.Request;
 import io.pipelane.RequestBody;
 import io.pipelane.RetryException;
 import io.pipelane.testing.ScriptedServer;
+import io.pipelane.testing.TestResources;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,10 +26,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,24 +38,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TimeoutsTest {
     private static final Duration SHORT = Duration.ofMillis(300);
 
-    private final ConnectionFactory factory = ConnectionFactory.builder().build();
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final TestResources resources = new TestResources();
+    private final ConnectionFactory factory = resources.factory;
 
     @AfterEach
     void tearDown() throws Exception {
-        factory.close();
-        for (AutoCloseable r : resources) r.close();
+        resources.close();
     }
 
     private ScriptedServer server(ScriptedServer.Script script) throws IOException {
-        ScriptedServer s = new ScriptedServer(script);
-        resources.add(s);
-        return s;
+        return resources.server(script);
     }
 
     private static Throwable failure(CompletableFuture<?> f) {
-        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
-        return e.getCause();
+        return TestResources.failure(f);
     }
 
     private static PipelaneTimeoutException assertTimeout(Phase phase, Throwable t) {
