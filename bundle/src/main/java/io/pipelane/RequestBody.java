@@ -63,7 +63,10 @@ public interface RequestBody {
         return new Bodies.ByteArrayBody(text.getBytes(charset));
     }
 
-    /** The file's content; its length is read when the request is written. Repeatable. */
+    /**
+     * The file's content. Repeatable. Its length is read now: if the file has grown or shrunk when the request is
+     * written, the request fails and its connection closes (no byte beyond the declared length is ever sent).
+     */
     static RequestBody ofFile(Path file) {
         Objects.requireNonNull(file, "file");
         return new Bodies.StreamBody(() -> {

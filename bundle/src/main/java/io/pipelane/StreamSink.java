@@ -42,7 +42,7 @@ final class StreamSink implements BodySink<InputStream> {
         lock.lock();
         try {
             long remaining = timeoutNanos;
-            while (!abandoned && buffered > 0 && buffered + n > BUFFER_BYTES) {
+            while (!abandoned && error == null && buffered > 0 && buffered + n > BUFFER_BYTES) {
                 if (remaining <= 0) {
                     PipelaneTimeoutException e = new PipelaneTimeoutException(PipelaneTimeoutException.Phase.BODY_READ,
                             timeout, "a streamed response body was not read");
@@ -56,6 +56,10 @@ final class StreamSink implements BodySink<InputStream> {
                     Thread.currentThread().interrupt();
                     throw new java.io.InterruptedIOException("interrupted while waiting for a body reader");
                 }
+            }
+            if (error != null) {
+                // The body failed meanwhile (the connection was closed): stop at once rather than wait.
+                throw error instanceof IOException ? (IOException) error : new IOException(error.getMessage(), error);
             }
             if (abandoned) {
                 data.position(data.limit());

@@ -200,6 +200,7 @@ final class Pool {
                 Attempt<?> a;
                 Slot s;
                 boolean open;
+                boolean sendNow;
                 synchronized (this) {
                     a = waiting.peek();
                     s = a == null ? null : choose();
@@ -216,11 +217,14 @@ final class Pool {
                     open = s.connection == null && s.pending.isEmpty() && s.reserved == 0;
                     s.reserved++;
                     s.idleSince = 0;
-                    if (s.connection == null) s.pending.add(a);
+                    // Decided here, under the lock: once it is released, connected() may send the pending
+                    // requests, and reading s.connection again would send this one a second time.
+                    sendNow = s.connection != null;
+                    if (!sendNow) s.pending.add(a);
                 }
                 if (open) {
                     open(s);
-                } else if (s.connection != null) {
+                } else if (sendNow) {
                     send(s, a);
                 }
             }

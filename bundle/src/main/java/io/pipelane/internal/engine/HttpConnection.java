@@ -414,6 +414,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         CompletableFuture<Void> changed;
         PipelineWriter writerToStart;
         synchronized (lock) {
+            e.head = head; // from now on its failure is "response cut short", never a retry
             if (gate == e) gate = null;
             if (!persistenceDecided) {
                 persistenceDecided = true;
@@ -560,6 +561,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             LOG.log(System.Logger.Level.DEBUG, () -> this + " failed: " + cause);
         }
         connected.completeExceptionally(cause);
+        signalChange(); // the state changed: observers learn it now, not after the finaliser
         runFinaliser().whenComplete((v, err) -> {
             if (err != null) LOG.log(System.Logger.Level.WARNING, "the finaliser of " + this + " failed", err);
             for (Exchange<?> e : outstanding) {

@@ -110,7 +110,7 @@ final class PipelineWriter implements Runnable {
             }
         } catch (Throwable t) {
             Exchange<?> e = current;
-            boolean transportFailed = t == transportError;
+            boolean transportFailed = causedBy(t, transportError);
             // A request whose own body failed mid-write is the victim; a socket error is classified for all.
             connection.writeFailed(t, transportFailed ? null : e);
         }
@@ -142,11 +142,11 @@ final class PipelineWriter implements Runnable {
         if (buffered != null) {
             batch.write(buffered);
         } else if (framing == RequestEncoder.Framing.CONTENT_LENGTH && length > 0) {
-            CountingOutput counting = new CountingOutput(batch);
+            CountingOutput counting = new CountingOutput(batch, length, e);
             body.writeTo(counting);
             if (counting.count != length) {
                 throw new PipelaneException("the body of " + e.request + " wrote " + counting.count
-                        + " bytes but declared " + length);
+                        + " bytes but declared " + length + "; the connection is closed");
             }
         } else if (framing == RequestEncoder.Framing.CHUNKED) {
             ChunkedOutputStream chunked = new ChunkedOutputStream(batch);
@@ -159,6 +159,13 @@ final class PipelineWriter implements Runnable {
         written = e;
         writtenBytes = (int) Math.min(Integer.MAX_VALUE, bytes);
         current = null;
+    }
+
+    private static boolean causedBy(Throwable t, Throwable cause) {
+        for (Throwable c = t; c != null && cause != null; c = c.getCause()) {
+            if (c == cause) return true;
+        }
+        return false;
     }
 
     private static byte[] readBounded(RequestBody body, int limit) throws IOException {
@@ -194,25 +201,41 @@ final class PipelineWriter implements Runnable {
         }
     }
 
-    /** Counts body bytes to check them against the declared Content-Length. */
+    /**
+     * Counts body bytes against the declared Content-Length and refuses, before forwarding it, any byte beyond:
+     * the server would read such bytes as the next request (request smuggling).
+     */
     private static final class CountingOutput extends OutputStream {
         private final OutputStream out;
+        private final long declared;
+        private final Exchange<?> exchange;
         long count;
 
-        CountingOutput(OutputStream out) {
+        CountingOutput(OutputStream out, long declared, Exchange<?> exchange) {
             this.out = out;
+            this.declared = declared;
+            this.exchange = exchange;
         }
 
         @Override
         public void write(int b) throws IOException {
+            check(1);
             count++;
             out.write(b);
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
+            check(len);
             count += len;
             out.write(b, off, len);
+        }
+
+        private void check(int len) throws PipelaneException {
+            if (count + len > declared) {
+                throw new PipelaneException("the body of " + exchange.request + " is longer than its declared "
+                        + declared + " bytes; the excess was not sent and the connection is closed");
+            }
         }
     }
 

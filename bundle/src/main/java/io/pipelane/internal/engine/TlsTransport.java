@@ -189,7 +189,13 @@ final class TlsTransport implements Transport {
         ByteBuffer src = ByteBuffer.wrap(b, off, len);
         synchronized (writeLock) {
             while (src.hasRemaining()) {
+                int before = src.remaining();
                 wrapAndSend(src);
+                if (src.remaining() == before) {
+                    // e.g. a TLS 1.2 renegotiation, which Pipelane does not support: fail rather than spin
+                    throw new IOException("the TLS engine accepted no data to send (handshake status "
+                            + engine.getHandshakeStatus() + ")");
+                }
             }
         }
     }

@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Connection-level defects found in review, each shown against a scripted server on a real socket. */
-class ReviewEngineTest {
+class RequestBodyLengthAndCloseTest {
     private final TestResources resources = new TestResources();
     private final ConnectionFactory factory = resources.factory;
 
