@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Connection-level defects found in review, each shown against a scripted server on a real socket. */
+/** A request body longer than its Content-Length never reaches the wire; close() frees a reader blocked on an unread streamed body. */
 class RequestBodyLengthAndCloseTest {
     private final TestResources resources = new TestResources();
     private final ConnectionFactory factory = resources.factory;
