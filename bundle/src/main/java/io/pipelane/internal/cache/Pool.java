@@ -59,6 +59,8 @@ final class Pool {
     // --- guarded by this ---
     private final List<Slot> slots = new ArrayList<>();
     private final ArrayDeque<Attempt<?>> waiting = new ArrayDeque<>();
+    /** close() has run: no request is queued any more (guarded by this). */
+    private boolean poolClosed;
     private boolean dispatching;
     private boolean dispatchAgain;
     /** A connection to this endpoint failed: the next one sends its first request alone. */
@@ -159,11 +161,20 @@ final class Pool {
             fail(a, cache.closedFailure(a.request));
             return;
         }
+        boolean refused;
         synchronized (this) {
-            if (front) waiting.addFirst(a);
-            else waiting.addLast(a);
-            a.queued = true;
-            a.waitGeneration++;
+            // Checked again under the lock: close() may have run since the check above.
+            refused = poolClosed;
+            if (!refused) {
+                if (front) waiting.addFirst(a);
+                else waiting.addLast(a);
+                a.queued = true;
+                a.waitGeneration++;
+            }
+        }
+        if (refused) {
+            fail(a, cache.closedFailure(a.request));
+            return;
         }
         dispatch();
         int generation;
@@ -343,33 +354,39 @@ final class Pool {
         dispatch();
     }
 
-    /** Follows a connection's length and state: marks it idle (and arms the keep timer), and dispatches. */
+    /**
+     * Follows a connection's length and state: marks it idle (and arms the keep timer), and dispatches. The next
+     * change is asked for before the state is read, so that no change between the two is missed.
+     */
     private void watch(Slot s, Connection c) {
-        c.nextChange().whenComplete((v, t) -> {
-            changed(s, c);
-            if (!c.state().isTerminal()) watch(s, c);
-        });
+        CompletionStage<Void> next = c.nextChange();
+        changed(s, c);
+        if (!c.state().isTerminal()) next.whenComplete((v, t) -> watch(s, c));
     }
 
     private void changed(Slot s, Connection c) {
+        if (c.state().isTerminal()) {
+            removed(s, c);
+            return;
+        }
+        armKeepIfIdle(s, c);
+        dispatch();
+    }
+
+    /** Marks the connection idle and arms its keep timer, if nothing is reserved on it or outstanding. */
+    private void armKeepIfIdle(Slot s, Connection c) {
         long since = 0;
-        boolean gone = c.state().isTerminal();
         synchronized (this) {
-            if (!gone && s.usable() && s.idleSince == 0 && s.reserved == 0 && c.length() == 0) {
+            if (s.usable() && s.idleSince == 0 && s.reserved == 0 && c.length() == 0) {
                 since = System.nanoTime();
                 s.idleSince = since;
             }
-        }
-        if (gone) {
-            removed(s, c);
-            return;
         }
         if (since != 0) {
             long stamp = since;
             CompletableFuture.delayedExecutor(options.keep().toMillis(), TimeUnit.MILLISECONDS)
                     .execute(() -> keepExpired(s, c, stamp));
         }
-        dispatch();
     }
 
     /** The keep timer of an idle connection: shut it down if it has stayed idle since. */
@@ -404,6 +421,8 @@ final class Pool {
         synchronized (this) {
             s.reserved--;
         }
+        // The response may already be complete: its change was seen while this request was still reserved.
+        armKeepIfIdle(s, s.connection);
         f.whenComplete((r, err) -> {
             if (err == null) succeed(a, r);
             else failed(a, unwrap(err));
@@ -573,6 +592,7 @@ final class Pool {
         List<Attempt<?>> waiters;
         List<Connection> open = new ArrayList<>();
         synchronized (this) {
+            poolClosed = true;
             waiters = new ArrayList<>(waiting);
             waiting.clear();
             for (Attempt<?> a : waiters) a.queued = false;
