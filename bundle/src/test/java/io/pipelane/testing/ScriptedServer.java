@@ -5,8 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -35,11 +33,9 @@ public final class ScriptedServer implements AutoCloseable {
         void run(Peer peer) throws Exception;
     }
 
-    private final ServerSocket server;
+    private final LoopbackAcceptor server;
     private final Script script;
     private final SSLContext tls;
-    private final Thread acceptor;
-    private final AtomicInteger accepted = new AtomicInteger();
     private final List<Peer> peers = new CopyOnWriteArrayList<>();
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
@@ -58,14 +54,11 @@ public final class ScriptedServer implements AutoCloseable {
     public ScriptedServer(Script script, SSLContext tls, int backlog) throws IOException {
         this.script = script;
         this.tls = tls;
-        this.server = new ServerSocket(0, backlog, InetAddress.getLoopbackAddress());
-        this.acceptor = new Thread(this::acceptLoop, "scripted-server-" + server.getLocalPort());
-        acceptor.setDaemon(true);
-        acceptor.start();
+        this.server = new LoopbackAcceptor("scripted-server", backlog, this::serve);
     }
 
     public int port() {
-        return server.getLocalPort();
+        return server.port();
     }
 
     public String host() {
@@ -74,7 +67,7 @@ public final class ScriptedServer implements AutoCloseable {
 
     /** Connections accepted so far. */
     public int connections() {
-        return accepted.get();
+        return server.accepted();
     }
 
     /** Every request read by any connection's script, in the order read. */
@@ -87,21 +80,6 @@ public final class ScriptedServer implements AutoCloseable {
         Peer p = acceptedPeers.poll(10, TimeUnit.SECONDS);
         if (p == null) throw new AssertionError("no connection was accepted within 10 s");
         return p;
-    }
-
-    private void acceptLoop() {
-        while (!closing) {
-            Socket s;
-            try {
-                s = server.accept();
-            } catch (IOException e) {
-                return;
-            }
-            accepted.incrementAndGet();
-            Thread t = new Thread(() -> serve(s), "scripted-peer-" + s.getPort());
-            t.setDaemon(true);
-            t.start();
-        }
     }
 
     private void serve(Socket raw) {

@@ -5,8 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A small HTTP proxy on loopback, for tests: it forwards absolute-form requests to their origin (one upstream
@@ -51,30 +48,26 @@ public final class TestProxy implements AutoCloseable {
         }
     }
 
-    private final ServerSocket server;
+    private final LoopbackAcceptor server;
     private final String requiredAuthorization;
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
-    private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean closing;
 
     /** @param requiredAuthorization the {@code Proxy-Authorization} value required, or null for none */
     public TestProxy(String requiredAuthorization) throws IOException {
         this.requiredAuthorization = requiredAuthorization;
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(this::acceptLoop, "test-proxy-" + server.getLocalPort());
-        t.setDaemon(true);
-        t.start();
+        this.server = new LoopbackAcceptor("test-proxy", 50, this::accepted);
     }
 
     public int port() {
-        return server.getLocalPort();
+        return server.port();
     }
 
     /** Client connections accepted so far. */
     public int connections() {
-        return connections.get();
+        return server.accepted();
     }
 
     /** Every request (CONNECT included) received from clients, in order. */
@@ -82,20 +75,9 @@ public final class TestProxy implements AutoCloseable {
         return List.copyOf(seen);
     }
 
-    private void acceptLoop() {
-        while (!closing) {
-            Socket s;
-            try {
-                s = server.accept();
-            } catch (IOException e) {
-                return;
-            }
-            connections.incrementAndGet();
-            sockets.add(s);
-            Thread t = new Thread(() -> serve(s), "test-proxy-client-" + s.getPort());
-            t.setDaemon(true);
-            t.start();
-        }
+    private void accepted(Socket s) {
+        sockets.add(s);
+        serve(s);
     }
 
     private void serve(Socket client) {

@@ -5,8 +5,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +14,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
@@ -40,11 +37,9 @@ public final class TlsEngineServer implements AutoCloseable {
         void run(Peer peer) throws Exception;
     }
 
-    private final ServerSocket server;
+    private final LoopbackAcceptor server;
     private final SSLContext context;
     private final Script script;
-    private final Thread acceptor;
-    private final AtomicInteger accepted = new AtomicInteger();
     private final List<Peer> peers = new CopyOnWriteArrayList<>();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
     private final BlockingQueue<Throwable> handshakeFailures = new LinkedBlockingQueue<>();
@@ -55,18 +50,15 @@ public final class TlsEngineServer implements AutoCloseable {
     public TlsEngineServer(SSLContext context, Script script) throws IOException {
         this.context = context;
         this.script = script;
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        this.acceptor = new Thread(this::acceptLoop, "tls-engine-server-" + server.getLocalPort());
-        acceptor.setDaemon(true);
-        acceptor.start();
+        this.server = new LoopbackAcceptor("tls-engine-server", 50, this::serve);
     }
 
     public int port() {
-        return server.getLocalPort();
+        return server.port();
     }
 
     public int connections() {
-        return accepted.get();
+        return server.accepted();
     }
 
     /** The next connection whose handshake succeeded, waiting up to 10 s. */
@@ -90,21 +82,6 @@ public final class TlsEngineServer implements AutoCloseable {
 
     public void releaseHandshakes() {
         handshakeGate.countDown();
-    }
-
-    private void acceptLoop() {
-        while (!closing) {
-            Socket s;
-            try {
-                s = server.accept();
-            } catch (IOException e) {
-                return;
-            }
-            accepted.incrementAndGet();
-            Thread t = new Thread(() -> serve(s), "tls-engine-peer-" + s.getPort());
-            t.setDaemon(true);
-            t.start();
-        }
     }
 
     private void serve(Socket s) {
