@@ -16,7 +16,7 @@ import java.util.concurrent.CompletionStage;
 /**
  * The default {@link ConnectionFactory}, for {@code jakarta.inject} (JSR-330) containers: Guice, Weld, HK2,
  * Dagger, … It is built from the injected {@link PipelaneSettings} (whose injectable constructor gives safe
- * defaults) and owns its threads unless the settings name an executor: {@link #close()} it when the
+ * defaults; {@link #cache()} has {@link PipelaneSettings#cacheOptions()}, proxy included) and owns its threads unless the settings name an executor: {@link #close()} it when the
  * application stops.
  */
 @Singleton
@@ -27,9 +27,10 @@ public class DefaultConnectionFactory implements ConnectionFactory {
     public DefaultConnectionFactory(PipelaneSettings settings) {
         ConnectionFactoryBuilder b = ConnectionFactory.builder()
                 .defaultOptions(settings.defaultOptions())
-                .executor(settings.executor());
+                .executor(settings.executor())
+                .cacheOptions(settings.cacheOptions());
         for (Map.Entry<String, Endpoint> e : settings.endpoints().entrySet()) {
-            b.endpoint(e.getKey(), e.getValue(), settings.endpointOptions(e.getKey()));
+            b.endpoint(e.getKey(), e.getValue(), settings.connectionOptions(e.getKey()));
         }
         this.delegate = b.build();
     }

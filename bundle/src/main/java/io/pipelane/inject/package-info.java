@@ -7,7 +7,8 @@
  * // Guice
  * bind(PipelaneSettings.class).toInstance(new PipelaneSettings()
  *         .withEndpoint("billing", "https://billing.example.com")
- *         .withDefaultOptions(Map.of("responseTimeout", "5s")));
+ *         .withDefaultOptions(Map.of("responseTimeout", "5s", "parallel", "2",
+ *                 "proxy.host", "proxy.example", "proxy.port", "3128")));
  * bind(ConnectionFactory.class).to(DefaultConnectionFactory.class);
  * }</pre>
  *

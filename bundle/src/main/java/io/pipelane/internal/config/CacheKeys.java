@@ -16,7 +16,7 @@ import java.util.function.BiConsumer;
  * The configuration keys of the connection cache ({@link CacheOptions}: cohttp's names {@code keep},
  * {@code retry}, {@code parallel}, {@code depth}, plus {@code waitTimeout} and {@code reuse}) and of the proxy
  * (httpclient-osgi's names {@code proxy.host}, {@code proxy.port}, {@code proxy.user}, {@code proxy.password},
- * {@code proxy.exceptions}). They are read from the defaults configuration ({@code io.pipelane}) and, as
+ * {@code proxy.exceptions}, plus {@code proxy.tunnel}). They are read from the defaults configuration ({@code io.pipelane}) and, as
  * overrides, from each endpoint ({@code io.pipelane.endpoint}). Plain Java, no OSGi.
  *
  * <p>The proxy of an endpoint: if the endpoint sets any of {@code proxy.host}, {@code proxy.port},
@@ -24,7 +24,11 @@ import java.util.function.BiConsumer;
  * {@code proxy.port} required), so a password given for one proxy never goes to another; else the proxy of the
  * defaults applies. {@code proxy.exceptions} (curl's {@code NO_PROXY} syntax) of the endpoint replaces that of
  * the defaults; an endpoint it matches is reached directly ({@code proxy.exceptions = *} turns the defaults'
- * proxy off for one endpoint).
+ * proxy off for one endpoint). {@code proxy.tunnel} ({@link ProxyOptions#tunnel()}: {@code http} endpoints too go
+ * through a CONNECT tunnel) is, like {@code proxy.exceptions}, not part of the whole proxy: it holds no secret and
+ * says how a proxy is used, not which one. The endpoint's value applies if it sets one, else the defaults', to
+ * whichever proxy the endpoint uses (its own or the defaults'); setting it alone does not give an endpoint its own
+ * proxy. Without a proxy it has no effect.
  */
 public final class CacheKeys {
     public static final String KEEP = "keep";
@@ -39,13 +43,14 @@ public final class CacheKeys {
     public static final String PROXY_USER = "proxy.user";
     public static final String PROXY_PASSWORD = "proxy.password";
     public static final String PROXY_EXCEPTIONS = "proxy.exceptions";
+    public static final String PROXY_TUNNEL = "proxy.tunnel";
 
     /** How a secret is shown. */
     public static final String MASK = "****";
 
     private static final List<String> CACHE_KEYS = List.of(KEEP, RETRY, PARALLEL, DEPTH, WAIT_TIMEOUT, REUSE);
     private static final List<String> PROXY_KEYS = List.of(PROXY_HOST, PROXY_PORT, PROXY_USER, PROXY_PASSWORD,
-            PROXY_EXCEPTIONS);
+            PROXY_EXCEPTIONS, PROXY_TUNNEL);
     private static final List<String> KEYS;
     private static final Set<String> KEY_SET;
 
@@ -128,10 +133,16 @@ public final class CacheKeys {
 
     /**
      * A proxy and the hosts reached without it, as configured at one level (the defaults, or an endpoint with
-     * what it inherits). {@code proxy} is {@code null} for none.
+     * what it inherits). {@code proxy} is {@code null} for none; when there is one, its {@link ProxyOptions#tunnel()}
+     * equals {@code tunnel}, the value of {@code proxy.tunnel} (kept without a proxy too, for the endpoints that
+     * inherit it and give their own proxy).
      */
-    public record ProxyConfig(ProxyOptions proxy, NoProxy exceptions) {
-        public static final ProxyConfig DIRECT = new ProxyConfig(null, NoProxy.none());
+    public record ProxyConfig(ProxyOptions proxy, NoProxy exceptions, boolean tunnel) {
+        public static final ProxyConfig DIRECT = new ProxyConfig(null, NoProxy.none(), false);
+
+        public ProxyConfig(ProxyOptions proxy, NoProxy exceptions) {
+            this(proxy, exceptions, proxy != null && proxy.tunnel());
+        }
 
         /** The rules of a connection cache: the proxy for every scheme, except the exceptions. */
         public ProxyRules rules() {
@@ -157,6 +168,7 @@ public final class CacheKeys {
                 }
             }
             if (!exceptions.equals(NoProxy.none())) out.put(PROXY_EXCEPTIONS, exceptions.toString());
+            if (tunnel) out.put(PROXY_TUNNEL, "true");
             return out;
         }
 
@@ -178,6 +190,8 @@ public final class CacheKeys {
         boolean own = values.has(PROXY_HOST) || values.has(PROXY_PORT) || values.has(PROXY_USER)
                 || values.has(PROXY_PASSWORD);
         if (own) proxy = ownProxy(values, inherited != null);
+        boolean tunnel = values.has(PROXY_TUNNEL) ? values.bool(PROXY_TUNNEL, false) : base.tunnel();
+        if (proxy != null && proxy.tunnel() != tunnel) proxy = proxy.toBuilder().tunnel(tunnel).build();
         NoProxy exceptions = base.exceptions();
         if (values.has(PROXY_EXCEPTIONS)) {
             try {
@@ -186,7 +200,7 @@ public final class CacheKeys {
                 throw values.error(PROXY_EXCEPTIONS, e.getMessage());
             }
         }
-        return new ProxyConfig(proxy, exceptions);
+        return new ProxyConfig(proxy, exceptions, tunnel);
     }
 
     private static ProxyOptions ownProxy(ConfigValues values, boolean endpoint) {

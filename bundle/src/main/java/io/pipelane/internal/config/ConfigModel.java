@@ -35,9 +35,12 @@ public final class ConfigModel {
     private ConfigModel() {
     }
 
-    /** A TLS context configuration and what became of it. */
-    public record TlsStatus(String name, String source, Map<String, String> settings, TlsOptions options,
-                            String error, List<String> warnings) {
+    /**
+     * A TLS context configuration and what became of it. {@code settings} show the secrets masked;
+     * {@code secrets} is a digest of the secret values, which changes when a password changes (it shows nothing).
+     */
+    public record TlsStatus(String name, String source, Map<String, String> settings, SecretDigest secrets,
+                            TlsOptions options, String error, List<String> warnings) {
         public boolean valid() {
             return error == null;
         }
@@ -93,7 +96,8 @@ public final class ConfigModel {
         /**
          * Whether a connection to the endpoint {@code name} made under {@code previous} is still one this
          * configuration would make: same URI, connection options, proxy (password included) and TLS context
-         * settings. False when the endpoint is not offered in either.
+         * settings, its secrets included (compared by digest, see {@link SecretDigest}). False when the endpoint is
+         * not offered in either.
          */
         public boolean sameConnections(String name, Result previous) {
             if (previous == null) return false;
@@ -103,12 +107,17 @@ public final class ConfigModel {
             return Objects.equals(now.uri(), before.uri()) && Objects.equals(now.tls(), before.tls())
                     && OptionKeys.describe(now.options()).equals(OptionKeys.describe(before.options()))
                     && Objects.equals(now.options().proxy(), before.options().proxy())
-                    && Objects.equals(tlsSettings(now.tls()), previous.tlsSettings(before.tls()));
+                    && sameTls(tls(now.tls()), previous.tls(before.tls()));
         }
 
-        private Map<String, String> tlsSettings(String tlsName) {
+        private static boolean sameTls(TlsStatus now, TlsStatus before) {
+            if (now == null || before == null) return now == before;
+            return now.settings().equals(before.settings()) && now.secrets().equals(before.secrets());
+        }
+
+        private TlsStatus tls(String tlsName) {
             if (tlsName == null) return null;
-            for (TlsStatus t : tlsStatus) if (tlsName.equals(t.name())) return t.settings();
+            for (TlsStatus t : tlsStatus) if (tlsName.equals(t.name())) return t;
             return null;
         }
 
@@ -225,7 +234,8 @@ public final class ConfigModel {
                 error = e.getMessage();
             }
         }
-        return new TlsStatus(name.isEmpty() ? null : name, s.label(), settings, error == null ? options : null, error,
+        return new TlsStatus(name.isEmpty() ? null : name, s.label(), settings, SecretDigest.of(v, TlsConfig.SECRETS),
+                error == null ? options : null, error,
                 unknownKeys(v, TlsConfig.KEYS));
     }
 

@@ -131,6 +131,12 @@ import org.osgi.service.metatype.annotations.Option;
             required = false)
     String[] proxy_exceptions();
 
+    @AttributeDefinition(name = "Proxy tunnel", description = "true: http endpoints too go through a CONNECT "
+            + "tunnel to the proxy (https endpoints always do) instead of being forwarded in absolute-form. Like "
+            + "proxy.exceptions, it applies to the proxy an endpoint uses, its own or this one, unless the "
+            + "endpoint sets it. No effect without a proxy.")
+    boolean proxy_tunnel() default false;
+
     @AttributeDefinition(name = "Executor service filter", description = "An LDAP filter selecting a "
             + "java.util.concurrent.Executor service that runs the connections' I/O, e.g. (name=io-pool). Empty: "
             + "Pipelane owns its executor (threads named pipelane-io-N), shut down with the bundle. While no "

@@ -91,7 +91,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "Proxy host (override)", description = "This endpoint's own proxy. Setting any "
             + "of proxy.host, proxy.port, proxy.user, proxy.password gives the whole proxy of this endpoint "
-            + "(host and port required); else the defaults' proxy applies.", required = false)
+            + "(host and port required); else the defaults' proxy applies. proxy.exceptions and proxy.tunnel "
+            + "are not part of it: unless set here, the defaults' apply.", required = false)
     String proxy_host();
 
     @AttributeDefinition(name = "Proxy port (override)", required = false, min = "1", max = "65535")
@@ -106,4 +107,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Proxy exceptions (override)", description = "Replaces the defaults' list for "
             + "this endpoint (curl's NO_PROXY syntax); * reaches this endpoint directly.", required = false)
     String[] proxy_exceptions();
+
+    @AttributeDefinition(name = "Proxy tunnel (override)", description = "true: http requests of this endpoint go "
+            + "through a CONNECT tunnel to its proxy (its own or the defaults'); false: forwarded. Not part of the "
+            + "whole proxy: setting it alone keeps the defaults' proxy. Empty: the defaults' proxy.tunnel.",
+            required = false)
+    boolean proxy_tunnel();
 }

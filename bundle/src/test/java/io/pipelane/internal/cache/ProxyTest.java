@@ -15,6 +15,8 @@ import io.pipelane.Request;
 import io.pipelane.Response;
 import io.pipelane.RetryException;
 import io.pipelane.TlsOptions;
+import io.pipelane.internal.config.ConfigModel;
+import io.pipelane.internal.config.ConfigSource;
 import io.pipelane.testing.ScriptedServer;
 import io.pipelane.testing.ScriptedServer.RecordedRequest;
 import io.pipelane.testing.TestProxy;
@@ -32,6 +34,7 @@ import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -195,6 +198,45 @@ class ProxyTest {
         assertEquals("GET /t auth=null", await(c.call(Request.get("/t"), BodyHandlers.ofString())).body());
         assertEquals("CONNECT", proxy.seen().get(0).method);
         c.close();
+    }
+
+    @Test
+    void configuredProxyTunnelTakesHttpEndpointsThroughConnect() throws Exception {
+        ScriptedServer origin = track(new ScriptedServer(ProxyTest::echo));
+        TestProxy proxy = track(new TestProxy(basic("carol", "pw")));
+        String originUri = "http://127.0.0.1:" + origin.port();
+        ConfigModel.Result config = ConfigModel.compute(
+                new ConfigSource("io.pipelane", Map.of("proxy.host", "127.0.0.1", "proxy.port", proxy.port(),
+                        "proxy.user", "carol", "proxy.password", "pw", "proxy.tunnel", "true")),
+                List.of(), List.of(new ConfigSource("io.pipelane.endpoint~forwarded",
+                        Map.of("uri", originUri, "proxy.tunnel", "false"))), null);
+        assertEquals(List.of(), config.errors());
+
+        // An endpoint given as a URI, through the defaults' cache options: a CONNECT tunnel, origin-form inside.
+        ConnectionCache cache = track(factory.cache(config.cacheDefaults()));
+        Endpoint ep = Endpoint.of(originUri);
+        List<CompletableFuture<Response<String>>> rs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) rs.add(cache.call(ep, Request.get("/t" + i), BodyHandlers.ofString()));
+        for (int i = 0; i < 3; i++) assertEquals("GET /t" + i + " auth=null", await(rs.get(i)).body());
+        List<TestProxy.Seen> seen = proxy.seen();
+        assertEquals(proxy.connections(), seen.size(), "one CONNECT per connection, nothing forwarded: " + seen);
+        for (TestProxy.Seen t : seen) {
+            assertEquals("CONNECT", t.method, seen.toString());
+            assertEquals("127.0.0.1:" + origin.port(), t.target);
+            assertEquals(basic("carol", "pw"), t.header("Proxy-Authorization"));
+        }
+        int tunnels = seen.size();
+
+        // The endpoint that turns proxy.tunnel off keeps the defaults' proxy and is forwarded in absolute-form.
+        ConnectionFactory named = track(ConnectionFactory.builder().endpoint("forwarded", ep,
+                config.endpoints().get("forwarded").options()).build());
+        assertEquals("GET /f auth=null",
+                await(named.cache().call("forwarded", Request.get("/f"), BodyHandlers.ofString())).body());
+        assertEquals(tunnels + 1, proxy.seen().size(), proxy.seen().toString());
+        TestProxy.Seen f = proxy.seen().get(tunnels);
+        assertEquals("GET", f.method);
+        assertEquals(originUri + "/f", f.target, "absolute-form: forwarded, not tunnelled");
+        assertEquals(basic("carol", "pw"), f.header("Proxy-Authorization"));
     }
 
     @Test

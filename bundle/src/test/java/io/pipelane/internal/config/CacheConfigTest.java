@@ -173,7 +173,8 @@ class CacheConfigTest {
                         "set without proxy.user"},
                 {new Object[] {"proxy.host", "p.example", "proxy.port", "1", "proxy.user", "a:b"}, "proxy.user",
                         "must not contain ':'"},
-                {new Object[] {"proxy.exceptions", "10.0.0.0/99"}, "proxy.exceptions", ""}};
+                {new Object[] {"proxy.exceptions", "10.0.0.0/99"}, "proxy.exceptions", ""},
+                {new Object[] {"proxy.tunnel", "maybe"}, "proxy.tunnel", "'maybe' is not true or false"}};
         for (Object[] b : bad) {
             Object[] kv = (Object[]) b[0];
             String key = (String) b[1];
@@ -242,5 +243,73 @@ class CacheConfigTest {
                 "proxy.user", "u", "proxy.password", "two"), endpoint("a", "uri", "http://a.example"));
         assertFalse(otherPassword.sameConnections("a", newPassword), "the proxy password changed");
         assertFalse(compute(d).sameConnections("a", before), "a deleted endpoint");
+    }
+
+    @Test
+    void proxyTunnelFromTheDefaultsAppliesToEveryProxyUnlessAnEndpointSetsIt() {
+        ConfigModel.Result r = compute(
+                defaults("proxy.host", "proxy.example", "proxy.port", "3128", "proxy.user", "app",
+                        "proxy.password", SECRET, "proxy.tunnel", "true"),
+                endpoint("inherits", "uri", "http://a.example"),
+                endpoint("forwarded", "uri", "http://b.example", "proxy.tunnel", false),
+                endpoint("own", "uri", "http://c.example", "proxy.host", "other-proxy.example", "proxy.port", "8080"),
+                endpoint("ownForwarded", "uri", "http://d.example", "proxy.host", "other-proxy.example",
+                        "proxy.port", "8080", "proxy.tunnel", "FALSE"));
+        assertEquals(List.of(), r.errors());
+        assertEquals(List.of(), r.warnings(), "proxy.tunnel is a known key");
+        ProxyOptions inherits = r.endpoints().get("inherits").options().proxy();
+        assertTrue(inherits.tunnel());
+        assertTrue(inherits.tunnels(Endpoint.of("http://a.example")), "an http endpoint goes through CONNECT");
+        assertEquals(SECRET, inherits.password());
+        assertTrue(r.cacheDefaults().proxies().select(Endpoint.of("http://www.example.org")).tunnel(),
+                "endpoints given as URIs to the cache: the same proxy, tunnelling");
+
+        ProxyOptions forwarded = r.endpoints().get("forwarded").options().proxy();
+        assertFalse(forwarded.tunnel());
+        assertEquals(Endpoint.http("proxy.example", 3128), forwarded.address(),
+                "proxy.tunnel is not part of the whole proxy: setting it alone keeps the defaults' proxy");
+        assertEquals(SECRET, forwarded.password());
+        assertEquals(inherits, forwarded.toBuilder().tunnel(true).build(), "nothing else differs");
+
+        ProxyOptions own = r.endpoints().get("own").options().proxy();
+        assertEquals(Endpoint.http("other-proxy.example", 8080), own.address());
+        assertNull(own.password(), "the whole-proxy rule still keeps the defaults' credentials away");
+        assertTrue(own.tunnel(), "inherited, like proxy.exceptions");
+        assertFalse(r.endpoints().get("ownForwarded").options().proxy().tunnel());
+
+        assertEquals("true", r.proxyDefaults().describe().get("proxy.tunnel"));
+        assertEquals(Map.of("proxy.tunnel", "false"), r.validEndpoint("forwarded").overrides());
+    }
+
+    @Test
+    void proxyTunnelIsOffByDefaultAndMayBeSetOnOneEndpointOnly() {
+        ConfigModel.Result r = compute(defaults("proxy.host", "127.0.0.1", "proxy.port", 3128),
+                endpoint("plain", "uri", "http://a.example"),
+                endpoint("tunnelled", "uri", "http://b.example", "proxy.tunnel", Boolean.TRUE),
+                endpoint("noProxy", "uri", "http://c.example", "proxy.tunnel", "true", "proxy.exceptions", "*"));
+        assertEquals(List.of(), r.errors());
+        assertFalse(r.endpoints().get("plain").options().proxy().tunnel());
+        assertFalse(r.cacheDefaults().proxies().select(Endpoint.of("http://x.example")).tunnel());
+        assertTrue(r.endpoints().get("tunnelled").options().proxy().tunnel());
+        assertNull(r.endpoints().get("noProxy").options().proxy(), "without a proxy, proxy.tunnel has no effect");
+        assertFalse(r.proxyDefaults().describe().containsKey("proxy.tunnel"));
+
+        ConfigModel.Result onlyTunnel = compute(defaults("proxy.tunnel", "true"), endpoint("a", "uri", "http://a.example"),
+                endpoint("own", "uri", "http://b.example", "proxy.host", "127.0.0.1", "proxy.port", "1"));
+        assertEquals(List.of(), onlyTunnel.errors(), "proxy.tunnel alone is no proxy and no error");
+        assertNull(onlyTunnel.endpoints().get("a").options().proxy());
+        assertTrue(onlyTunnel.endpoints().get("own").options().proxy().tunnel(),
+                "the defaults' proxy.tunnel applies to an endpoint's own proxy");
+    }
+
+    @Test
+    void changingProxyTunnelRenewsTheConnections() {
+        ConfigModel.Result before = compute(defaults("proxy.host", "p.example", "proxy.port", "3128"),
+                endpoint("a", "uri", "http://a.example"), endpoint("b", "uri", "http://b.example"));
+        ConfigModel.Result after = compute(defaults("proxy.host", "p.example", "proxy.port", "3128"),
+                endpoint("a", "uri", "http://a.example", "proxy.tunnel", "true"),
+                endpoint("b", "uri", "http://b.example", "proxy.tunnel", "false"));
+        assertFalse(after.sameConnections("a", before), "forwarded before, tunnelled now");
+        assertTrue(after.sameConnections("b", before), "false is the default: nothing changed");
     }
 }

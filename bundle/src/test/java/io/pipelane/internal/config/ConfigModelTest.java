@@ -178,4 +178,60 @@ class ConfigModelTest {
         assertTrue(r.tlsStatus().get(0).error().contains("key 'truststore.type': 'BKS' is not one of"),
                 r.tlsStatus().get(0).error());
     }
+
+    private static void writeTrustStore(java.nio.file.Path file, String password) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(file)) {
+            ks.store(out, password.toCharArray());
+        }
+    }
+
+    @Test
+    void changingOnlyATlsPasswordRenewsTheConnectionsWithoutShowingIt(@org.junit.jupiter.api.io.TempDir
+                                                                        java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path store = dir.resolve("trust.p12");
+        List<ConfigSource> api = List.of(endpoint("api", Map.of("uri", "https://127.0.0.1:8443", "tls", "secure")));
+        writeTrustStore(store, "first-s3cr3t");
+        ConfigModel.Result before = compute(null, List.of(new ConfigSource("io.pipelane.tls~secure",
+                Map.of("truststore", store.toString(), "truststore.password", "first-s3cr3t"))), api);
+        assertEquals(List.of(), before.errors());
+        ConfigModel.Result same = compute(null, List.of(new ConfigSource("io.pipelane.tls~secure",
+                Map.of("truststore", store.toString(), "truststore.password", "first-s3cr3t".toCharArray()))), api);
+        assertTrue(same.sameConnections("api", before), "the same password (as a String or as characters)");
+
+        // The store is rewritten with a new password, at the same path: only the password key changes.
+        writeTrustStore(store, "second-s3cr3t");
+        ConfigModel.Result after = compute(null, List.of(new ConfigSource("io.pipelane.tls~secure",
+                Map.of("truststore", store.toString(), "truststore.password", "second-s3cr3t"))), api);
+        assertEquals(List.of(), after.errors());
+        assertEquals(before.tlsStatus().get(0).settings(), after.tlsStatus().get(0).settings(),
+                "what is shown does not change: the password is masked");
+        assertFalse(after.sameConnections("api", before), "a new password renews the connections");
+        assertTrue(after.sameConnections("api", after));
+
+        ConfigModel.TlsStatus t = after.tlsStatus().get(0);
+        assertEquals("SecretDigest[****]", t.secrets().toString());
+        for (String shown : List.of(t.toString(), after.toString(), after.errors().toString())) {
+            assertFalse(shown.contains("s3cr3t"), shown);
+        }
+    }
+
+    @Test
+    void theSecretDigestChangesWithEverySecretAndOnlyWithThem() {
+        Set<String> keys = TlsConfig.SECRETS;
+        SecretDigest none = SecretDigest.of(new ConfigValues("t", Map.of()), keys);
+        SecretDigest a = SecretDigest.of(new ConfigValues("t", Map.of("keystore.password", "a")), keys);
+        assertEquals(a, SecretDigest.of(new ConfigValues("t", Map.of("keystore.password", "a", "keystore", "x")), keys));
+        assertEquals(a, SecretDigest.of(new ConfigValues("t", Map.of("keystore.password", "a".toCharArray())), keys));
+        assertFalse(a.equals(none));
+        assertFalse(a.equals(SecretDigest.of(new ConfigValues("t", Map.of("keystore.password", "b")), keys)));
+        assertFalse(a.equals(SecretDigest.of(new ConfigValues("t", Map.of("key.password", "a")), keys)),
+                "the same value under another key");
+        assertFalse(none.equals(SecretDigest.of(new ConfigValues("t", Map.of("key.password", "")), keys)),
+                "an empty password is not an absent one");
+        assertFalse(SecretDigest.of(new ConfigValues("t", Map.of("key.password", "ab", "keystore.password", "c")), keys)
+                .equals(SecretDigest.of(new ConfigValues("t", Map.of("key.password", "a", "keystore.password", "bc")),
+                        keys)), "values are not simply concatenated");
+    }
 }

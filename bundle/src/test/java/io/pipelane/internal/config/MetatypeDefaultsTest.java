@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pipelane.CacheOptions;
 import io.pipelane.ConnectionOptions;
+import io.pipelane.ProxyOptions;
 import io.pipelane.TlsOptions;
 
 import java.lang.reflect.Method;
@@ -97,11 +98,25 @@ class MetatypeDefaultsTest {
             assertEquals(accessor.invoke(CacheOptions.defaults()), accessor.invoke(fromMetatype),
                     "metatype default of " + key + " (" + ads.get(key) + ")");
         }
-        // The code's default is no proxy: no proxy key has a metatype default (a port alone would be an error).
+        // The code's default is no proxy: no proxy key has a metatype default (a port alone would be an error),
+        // except proxy.tunnel, whose default is ProxyOptions' own and is no proxy by itself.
         for (String key : CacheKeys.proxyKeys()) {
             assertTrue(ads.containsKey(key), "io.pipelane metatype describes " + key);
-            assertNull(ads.get(key), "no default for " + key);
+            if (!key.equals(CacheKeys.PROXY_TUNNEL)) assertNull(ads.get(key), "no default for " + key);
         }
+        ProxyOptions codeProxy = ProxyOptions.of("127.0.0.1", 3128);
+        assertEquals(String.valueOf(codeProxy.tunnel()), ads.get(CacheKeys.PROXY_TUNNEL),
+                "metatype default of proxy.tunnel");
+        assertEquals("Boolean", types("io.pipelane").get(CacheKeys.PROXY_TUNNEL));
+        // Applied over a proxy that tunnels, the metatype default gives the code's proxy.
+        CacheKeys.ProxyConfig tunnelling = new CacheKeys.ProxyConfig(codeProxy.toBuilder().tunnel(!codeProxy.tunnel())
+                .build(), io.pipelane.NoProxy.none());
+        assertEquals(codeProxy, CacheKeys.proxy(new ConfigValues("metatype",
+                Map.of(CacheKeys.PROXY_TUNNEL, ads.get(CacheKeys.PROXY_TUNNEL))), tunnelling).proxy());
+        Map<String, String> defaultsOnly = new LinkedHashMap<>();
+        for (String key : CacheKeys.proxyKeys()) if (ads.get(key) != null) defaultsOnly.put(key, ads.get(key));
+        assertTrue(CacheKeys.proxy(new ConfigValues("metatype", defaultsOnly), null).rules().isDirect(),
+                "the metatype defaults alone give no proxy");
         assertTrue(CacheKeys.proxy(new ConfigValues("metatype", Map.of()), null).rules().isDirect());
         assertEquals("Password", types("io.pipelane").get(CacheKeys.PROXY_PASSWORD));
         assertEquals("Integer", types("io.pipelane").get(CacheKeys.PROXY_PORT));
@@ -157,6 +172,7 @@ class MetatypeDefaultsTest {
         expected.addAll(CacheKeys.keys());
         assertEquals(expected, new TreeSet<>(ads.keySet()));
         assertEquals("Password", types("io.pipelane.endpoint").get(CacheKeys.PROXY_PASSWORD));
+        assertEquals("Boolean", types("io.pipelane.endpoint").get(CacheKeys.PROXY_TUNNEL));
         List<String> overrides = new java.util.ArrayList<>(OptionKeys.keys());
         overrides.addAll(CacheKeys.keys());
         for (String key : overrides) {
