@@ -1,7 +1,6 @@
 package io.pipelane.itest.felix;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -60,9 +59,9 @@ final class LoopbackProxy implements AutoCloseable {
         try (client) {
             InputStream in = new BufferedInputStream(client.getInputStream());
             OutputStream out = client.getOutputStream();
-            for (String requestLine; (requestLine = readLine(in)) != null; ) {
+            for (String requestLine; (requestLine = HttpLines.readLine(in)) != null; ) {
                 List<String> headers = new ArrayList<>();
-                for (String line; !(line = readLine(in)).isEmpty(); ) headers.add(line);
+                for (String line; !(line = HttpLines.readLine(in)).isEmpty(); ) headers.add(line);
                 String[] parts = requestLine.split(" ");
                 seen.add(parts[0] + " " + parts[1]);
                 if (!requiredAuthorization.equals(header(headers, "Proxy-Authorization"))) {
@@ -83,10 +82,10 @@ final class LoopbackProxy implements AutoCloseable {
                 upstream.getOutputStream().write(b.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
                 upstream.getOutputStream().flush();
                 InputStream upIn = upstream.getInputStream();
-                String status = readLine(upIn);
+                String status = HttpLines.readLine(upIn);
                 if (status == null) return;
                 List<String> responseHeaders = new ArrayList<>();
-                for (String line; !(line = readLine(upIn)).isEmpty(); ) responseHeaders.add(line);
+                for (String line; !(line = HttpLines.readLine(upIn)).isEmpty(); ) responseHeaders.add(line);
                 StringBuilder r = new StringBuilder(status).append("\r\n");
                 for (String h : responseHeaders) r.append(h).append("\r\n");
                 out.write(r.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
@@ -113,18 +112,6 @@ final class LoopbackProxy implements AutoCloseable {
             if (colon > 0 && h.substring(0, colon).trim().equalsIgnoreCase(name)) return h.substring(colon + 1).trim();
         }
         return null;
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        for (int c; (c = in.read()) != '\n'; ) {
-            if (c < 0) {
-                if (line.size() == 0) return null;
-                throw new IOException("closed mid-line");
-            }
-            if (c != '\r') line.write(c);
-        }
-        return line.toString(StandardCharsets.ISO_8859_1);
     }
 
     @Override

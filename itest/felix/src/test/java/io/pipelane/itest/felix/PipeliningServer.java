@@ -1,7 +1,6 @@
 package io.pipelane.itest.felix;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -91,8 +90,8 @@ final class PipeliningServer implements AutoCloseable {
         responder.start();
         try {
             InputStream in = new BufferedInputStream(s.getInputStream());
-            for (String line; (line = readLine(in)) != null; ) {
-                while (!readLine(in).isEmpty()) {
+            for (String line; (line = HttpLines.readLine(in)) != null; ) {
+                while (!HttpLines.readLine(in).isEmpty()) {
                     // headers: requests without a body only
                 }
                 int n = inFlight.incrementAndGet();
@@ -112,18 +111,6 @@ final class PipeliningServer implements AutoCloseable {
                 // closing
             }
         }
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        for (int c; (c = in.read()) != '\n'; ) {
-            if (c < 0) {
-                if (line.size() == 0) return null;
-                throw new IOException("closed mid-line");
-            }
-            if (c != '\r') line.write(c);
-        }
-        return line.toString(StandardCharsets.ISO_8859_1);
     }
 
     @Override
