@@ -25,11 +25,13 @@ import java.util.Arrays;
  *
  * <p>Strictness (each is a {@link MalformedResponseException} naming the problem): a status line other than
  * {@code HTTP/1.x NNN reason}; a field name that is not a token, or followed by whitespace before the colon; a
- * control character (CR, NUL, ...) in a field value; obs-fold before the first field; {@code Content-Length}
- * that is not a decimal number, or several that differ; {@code Transfer-Encoding} together with
- * {@code Content-Length}, in an HTTP/1.0 response, or with {@code chunked} twice; a chunk-size line with
- * anything but hex digits and extensions, or a size that overflows; chunk data not followed by CRLF; a 204
- * response with a non-zero {@code Content-Length}; a 101 response (Pipelane never asks for an upgrade).
+ * control character (CR, NUL, ...) in a field value; obs-fold before the first field; for a response whose body
+ * it frames, a {@code Content-Length} that is not a decimal number (of any number of digits, up to 2^63-1), or
+ * several that differ; {@code Transfer-Encoding} together with {@code Content-Length}, in an HTTP/1.0 response,
+ * or with {@code chunked} twice (framing is decided by {@link ResponseFraming}, which documents the order of the
+ * rules); a chunk-size line that does not follow the grammar of RFC 9112 §7.1.1, extensions included (checked
+ * by {@link ChunkSizeLine}), or a size that overflows; chunk data not followed by CRLF; a 101 response
+ * (Pipelane never asks for an upgrade).
  * Leniency that RFC 9112 allows a client: a bare LF ends a line (§2.2); empty lines before the status line are
  * skipped; obs-fold inside the fields is replaced by a space (§5.2); a {@code Transfer-Encoding} that does not
  * end in {@code chunked} makes the body close-delimited (§6.3); other transfer codings are not decoded.
@@ -441,10 +443,9 @@ public final class ResponseParser {
             version = null;
             return;
         }
-        framing = decideFraming(headers);
-        keepAlive = framing != BodyFraming.CLOSE_DELIMITED && (version == HttpVersion.HTTP_1_1
-                ? !headers.containsToken("Connection", "close")
-                : headers.containsToken("Connection", "keep-alive") && !headers.containsToken("Connection", "close"));
+        ResponseFraming decided = ResponseFraming.decide(version, status, headRequest, headers);
+        framing = decided.kind();
+        keepAlive = decided.keepAlive();
         fieldCount = 0;
         listener.onHead(head, framing);
         switch (framing) {
@@ -452,6 +453,7 @@ public final class ResponseParser {
                 complete(Headers.empty(), listener);
                 break;
             case CONTENT_LENGTH:
+                remaining = decided.contentLength();
                 state = State.FIXED_BODY;
                 break;
             case CHUNKED:
@@ -462,117 +464,8 @@ public final class ResponseParser {
         }
     }
 
-    /** RFC 9112 §6.3, for a response. Sets {@link #remaining} for a Content-Length body. */
-    private BodyFraming decideFraming(Headers h) throws MalformedResponseException {
-        boolean hasTe = h.contains("Transfer-Encoding");
-        long contentLength = contentLength(h);
-        if (status == 204 && contentLength > 0) {
-            throw new MalformedResponseException("204 No Content response with Content-Length: " + contentLength);
-        }
-        if (hasTe && version == HttpVersion.HTTP_1_0) {
-            throw new MalformedResponseException("HTTP/1.0 response with Transfer-Encoding (RFC 9112 §6.1: faulty framing)");
-        }
-        if (hasTe && contentLength >= 0) {
-            throw new MalformedResponseException("response with both Transfer-Encoding and Content-Length"
-                    + " (RFC 9112 §6.3: request smuggling risk)");
-        }
-        if (headRequest || status == 204 || status == 304) return BodyFraming.NONE;
-        if (hasTe) {
-            return chunkedIsLast(h) ? BodyFraming.CHUNKED : BodyFraming.CLOSE_DELIMITED;
-        }
-        if (contentLength >= 0) {
-            remaining = contentLength;
-            return contentLength == 0 ? BodyFraming.NONE : BodyFraming.CONTENT_LENGTH;
-        }
-        return BodyFraming.CLOSE_DELIMITED;
-    }
-
-    /** Whether the transfer codings end in {@code chunked}; {@code chunked} twice is an error. */
-    private static boolean chunkedIsLast(Headers h) throws MalformedResponseException {
-        int chunkedCount = 0;
-        String last = null;
-        for (String value : h.all("Transfer-Encoding")) {
-            for (String coding : value.split(",", -1)) {
-                String c = coding.trim();
-                int semi = c.indexOf(';');
-                if (semi >= 0) c = c.substring(0, semi).trim();
-                if (c.isEmpty()) continue;
-                if (!HttpSyntax.isToken(c)) {
-                    throw new MalformedResponseException("invalid transfer coding \"" + c + "\"");
-                }
-                if (c.equalsIgnoreCase("chunked")) chunkedCount++;
-                last = c;
-            }
-        }
-        if (chunkedCount > 1) throw new MalformedResponseException("Transfer-Encoding applies chunked more than once");
-        if (last == null) throw new MalformedResponseException("empty Transfer-Encoding");
-        return last.equalsIgnoreCase("chunked");
-    }
-
-    /** The Content-Length, -1 if absent; several equal values are accepted (RFC 9112 §6.3, point 5). */
-    private static long contentLength(Headers h) throws MalformedResponseException {
-        // Runs for every response: walks the fields and the comma-separated parts in place (no list, no split
-        // array; substring and trim return the value itself for the usual single, unpadded value).
-        long result = -1;
-        for (int i = 0, size = h.size(); i < size; i++) {
-            if (!h.name(i).equalsIgnoreCase("Content-Length")) continue;
-            String value = h.value(i);
-            int start = 0;
-            int comma;
-            do {
-                comma = value.indexOf(',', start);
-                String p = value.substring(start, comma < 0 ? value.length() : comma).trim();
-                long n = parseDecimal(p);
-                if (result >= 0 && n != result) {
-                    throw new MalformedResponseException("conflicting Content-Length values " + result + " and " + n);
-                }
-                result = n;
-                start = comma + 1;
-            } while (comma >= 0);
-        }
-        return result;
-    }
-
-    private static long parseDecimal(String s) throws MalformedResponseException {
-        if (s.isEmpty() || s.length() > 18) {
-            throw new MalformedResponseException("invalid Content-Length \"" + s + "\"");
-        }
-        long n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') throw new MalformedResponseException("invalid Content-Length \"" + s + "\"");
-            n = n * 10 + (c - '0');
-        }
-        return n;
-    }
-
     private void parseChunkSize(byte[] b, int off, int end) throws MalformedResponseException {
-        long size = 0;
-        int i = off;
-        for (; i < end; i++) {
-            int d = hexValue(b[i]);
-            if (d < 0) break;
-            if (size > (Long.MAX_VALUE >>> 4)) {
-                throw new MalformedResponseException("chunk size overflows: " + printable(b, off, end));
-            }
-            size = (size << 4) | d;
-        }
-        if (i == off) throw new MalformedResponseException("invalid chunk-size line " + printable(b, off, end));
-        if (i < end) {
-            // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ): skipped, but checked
-            // enough that garbage after the size is refused.
-            int j = skipOws(b, i, end);
-            if (j == end || b[j] != ';') {
-                throw new MalformedResponseException("invalid chunk-size line " + printable(b, off, end)
-                        + ": garbage after the size");
-            }
-            for (int k = j; k < end; k++) {
-                if (!HttpSyntax.isFieldValueByte(b[k])) {
-                    throw new MalformedResponseException("invalid character " + HttpSyntax.describe(b[k] & 0xff)
-                            + " in a chunk extension");
-                }
-            }
-        }
+        long size = ChunkSizeLine.parse(b, off, end);
         if (size == 0) {
             state = State.TRAILERS;
             sectionBytes = 0;
@@ -586,13 +479,6 @@ public final class ResponseParser {
     private void complete(Headers trailers, Listener listener) throws IOException {
         state = State.DONE;
         listener.onComplete(trailers);
-    }
-
-    private static int hexValue(byte c) {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
     }
 
     private static boolean isDigit(byte c) {

@@ -177,6 +177,20 @@ class ResponseParserTableTest {
         t.add(bad("empty Content-Length", OK + "Content-Length:\r\n\r\n", "invalid Content-Length \"\""));
         t.add(bad("Content-Length with a trailing comma", OK + "Content-Length: 3,\r\n\r\nabc", "invalid Content-Length \"\""));
         t.add(bad("Content-Length with a decimal point", OK + "Content-Length: 3.0\r\n\r\nabc", "invalid Content-Length \"3.0\""));
+        t.add(ok("Content-Length of 19 digits with leading zeros", OK + "Content-Length: 0000000000000000002\r\n\r\nok")
+                .resp(200, "OK", "Content-Length", "0000000000000000002").body("ok", CONTENT_LENGTH, true));
+        t.add(ok("Content-Length of 60 digits with leading zeros", OK + "Content-Length: " + "0".repeat(59) + "3\r\n\r\nabc")
+                .resp(200, "OK", "Content-Length", "0".repeat(59) + "3").body("abc", CONTENT_LENGTH, true));
+        t.add(ok("Content-Length of zeros only", OK + "Content-Length: " + "0".repeat(30) + "\r\n\r\n").followedBy("x")
+                .resp(200, "OK", "Content-Length", "0".repeat(30)).body("", NONE, true));
+        t.add(ok("equal Content-Length values written differently", OK + "Content-Length: 2, 0002\r\n\r\nok")
+                .resp(200, "OK", "Content-Length", "2, 0002").body("ok", CONTENT_LENGTH, true));
+        t.add(ok("Content-Length of 2^63-1 waits for its body", OK + "Content-Length: 09223372036854775807\r\n\r\nab")
+                .resp(200, "OK", "Content-Length", "09223372036854775807").body("ab", CONTENT_LENGTH, true).incomplete());
+        t.add(bad("Content-Length of 2^63", OK + "Content-Length: 9223372036854775808\r\n\r\n",
+                "invalid Content-Length \"9223372036854775808\": larger than 2^63-1"));
+        t.add(bad("Content-Length of 2^64 behind leading zeros", OK + "Content-Length: 00018446744073709551616\r\n\r\n",
+                "invalid Content-Length \"00018446744073709551616\": larger than 2^63-1"));
         t.add(bad("Content-Length body cut by the end of input", OK + "Content-Length: 10\r\n\r\nabc",
                 "response truncated: connection closed after 3 of 10 body bytes").eof());
         t.add(bad("Content-Length body cut by an unclean TLS close", OK + "Content-Length: 10\r\n\r\nabc",
@@ -242,7 +256,7 @@ class ResponseParserTableTest {
         t.add(bad("chunk size of 2^64", OK + CHUNKED_TE + "\r\n10000000000000000\r\n", "chunk size overflows"));
         t.add(bad("garbage after the chunk size", OK + CHUNKED_TE + "\r\n5x\r\nhello\r\n0\r\n\r\n", "garbage after the size"));
         t.add(bad("whitespace after the chunk size without extension", OK + CHUNKED_TE + "\r\n5 \r\nhello\r\n0\r\n\r\n",
-                "garbage after the size"));
+                "invalid chunk-size line \"5 \": whitespace at the end of the line"));
         t.add(bad("0x prefix on a chunk size", OK + CHUNKED_TE + "\r\n0x5\r\nhello\r\n0\r\n\r\n", "garbage after the size"));
         t.add(bad("negative chunk size", OK + CHUNKED_TE + "\r\n-5\r\nhello\r\n0\r\n\r\n", "invalid chunk-size line \"-5\""));
         t.add(bad("whitespace before the chunk size", OK + CHUNKED_TE + "\r\n 5\r\nhello\r\n0\r\n\r\n",
@@ -252,6 +266,41 @@ class ResponseParserTableTest {
                 "invalid character NUL in a chunk extension"));
         t.add(bad("bare CR in a chunk extension", OK + CHUNKED_TE + "\r\n5;a\rb\r\nhello\r\n0\r\n\r\n",
                 "invalid character CR in a chunk extension"));
+        // ---- chunk extensions (RFC 9112 §7.1.1) -------------------------------------------------------------------
+        String[][] validExt = {
+                {";a=b", "name=token value"}, {"; a = \"x y\"", "BWS around ; and =, quoted value with a space"},
+                {";a;b=c", "a name without value, then one with"}, {" ;a", "BWS before the first ;"},
+                {"\t; \ta\t=\tb", "HTAB as BWS"}, {";a=b ;c", "BWS before the next ;"},
+                {";a=\"\"", "empty quoted value"}, {";a=\"q\\\"x\\\\\"", "quoted-pairs in the value"},
+                {";a=\"\u00e9\"", "obs-text in a quoted value"}, {";!#$%&'*+-.^_`|~09azAZ=!#$%&'*+-.^_`|~09azAZ", "every tchar"},
+                {";a=\"x;y=z\";b", "; and = inside a quoted value"},
+        };
+        for (String[] v : validExt) {
+            t.add(ok("valid chunk extension: " + v[1], OK + CHUNKED_TE + "\r\n2" + v[0] + "\r\nok\r\n0" + v[0] + "\r\n\r\n")
+                    .resp(200, "OK", "Transfer-Encoding", "chunked").body("ok", CHUNKED, true));
+        }
+        String[][] invalidExt = {
+                {";", "empty chunk extension name at index 2"}, {";a=", "empty chunk extension value at index 4"},
+                {";;", "empty chunk extension name at index 2"}, {"; ;", "empty chunk extension name at index 3"},
+                {";=b", "empty chunk extension name at index 2"}, {";a=b\t", "whitespace at the end of the line"},
+                {";a=b ", "whitespace at the end of the line"}, {";a ", "whitespace at the end of the line"},
+                {";a=b c", "expected ';' at index 6"}, {";a b", "expected ';' at index 4"},
+                {";a=\"x\"y", "expected ';' at index 7"}, {";a=\"x", "unterminated quoted string at index 4"},
+                {";a=\"x\\\"", "unterminated quoted string at index 4"}, {";a==b", "empty chunk extension value"},
+                {";a=b=c", "expected ';' at index 5"}, {";a=x\"y\"", "expected ';' at index 5"},
+                {"; a = ", "empty chunk extension value at index 7"}, {";a@b", "expected ';' at index 3"},
+                {";a=b/c", "expected ';' at index 5"}, {";\u00e9", "empty chunk extension name at index 2"},
+                {"x;a", "garbage after the size"},
+        };
+        for (String[] v : invalidExt) {
+            t.add(bad("invalid chunk extension " + ParserRun.printable(v[0]),
+                    OK + CHUNKED_TE + "\r\n2" + v[0] + "\r\nok\r\n0\r\n\r\n",
+                    "invalid chunk-size line \"2" + ParserRun.printable(v[0]) + "\": " + v[1]));
+            t.add(bad("invalid chunk extension on the last chunk " + ParserRun.printable(v[0]),
+                    OK + CHUNKED_TE + "\r\n0" + v[0] + "\r\n\r\n", "invalid chunk-size line \"0"));
+        }
+        t.add(bad("the reported reproduction: 2;a= (issue 15)", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "2;a=\r\nok\r\n0\r\n\r\n", "invalid chunk-size line \"2;a=\": empty chunk extension value"));
         t.add(bad("chunk data not followed by CRLF", OK + CHUNKED_TE + "\r\n5\r\nhelloX\r\n0\r\n\r\n",
                 "chunk data not followed by CRLF"));
         t.add(bad("chunk longer than its size", OK + CHUNKED_TE + "\r\n3\r\nhello\r\n0\r\n\r\n",
@@ -292,8 +341,19 @@ class ResponseParserTableTest {
                 .headRequest().v10().resp(200, "OK", "Content-Length", "5").body("", NONE, false));
         t.add(bad("HEAD response with Transfer-Encoding and Content-Length", OK + CHUNKED_TE + "Content-Length: 5\r\n\r\n",
                 "both Transfer-Encoding and Content-Length").headRequest());
-        t.add(bad("HEAD response with conflicting Content-Length", OK + "Content-Length: 1\r\nContent-Length: 2\r\n\r\n",
-                "conflicting Content-Length").headRequest());
+        t.add(ok("HEAD response with conflicting Content-Length: no body is framed (§6.3 rule 1)",
+                OK + "Content-Length: 1\r\nContent-Length: 2\r\n\r\n").headRequest()
+                .resp(200, "OK", "Content-Length", "1", "Content-Length", "2").body("", NONE, true));
+        t.add(ok("HEAD response with Content-Length: abc keeps the raw value", OK + "Content-Length: abc\r\n\r\n")
+                .headRequest().resp(200, "OK", "Content-Length", "abc").body("", NONE, true));
+        t.add(ok("HEAD response with an empty Content-Length", OK + "Content-Length:\r\n\r\n").followedBy("HTTP/1.1")
+                .headRequest().resp(200, "OK", "Content-Length", "").body("", NONE, true));
+        t.add(ok("HEAD response with an overflowing Content-Length", OK + "Content-Length: 99999999999999999999\r\n\r\n")
+                .headRequest().resp(200, "OK", "Content-Length", "99999999999999999999").body("", NONE, true));
+        t.add(ok("HEAD response with an invalid Transfer-Encoding", OK + "Transfer-Encoding: chunked, chunked\r\n\r\n")
+                .headRequest().resp(200, "OK", "Transfer-Encoding", "chunked, chunked").body("", NONE, true));
+        t.add(bad("HEAD response in HTTP/1.0 with Transfer-Encoding", "HTTP/1.0 200 OK\r\n" + CHUNKED_TE + "\r\n",
+                "HTTP/1.0 response with Transfer-Encoding").headRequest());
 
         // ---- 1xx ---------------------------------------------------------------------------------------------
         t.add(ok("100 Continue before the final response", "HTTP/1.1 100 Continue\r\n\r\n" + OK + "Content-Length: 2\r\n\r\nhi")
@@ -338,8 +398,27 @@ class ResponseParserTableTest {
                 .resp(304, "Not Modified", "Content-Length", "100").body("", NONE, true));
         t.add(ok("304 with chunked has no body", "HTTP/1.1 304 Not Modified\r\n" + CHUNKED_TE + "\r\n")
                 .resp(304, "Not Modified", "Transfer-Encoding", "chunked").body("", NONE, true));
-        t.add(bad("204 with a non-zero Content-Length", "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello",
-                "204 No Content response with Content-Length: 5"));
+        t.add(ok("204 with a non-zero Content-Length has no body (§6.3 rule 1)",
+                "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n").followedBy("hello")
+                .resp(204, "No Content", "Content-Length", "5").body("", NONE, true));
+        t.add(ok("204 with an invalid Content-Length", "HTTP/1.1 204 No Content\r\nContent-Length: x\r\n\r\n")
+                .resp(204, "No Content", "Content-Length", "x").body("", NONE, true));
+        t.add(ok("304 with conflicting Content-Length", "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n"
+                + "Content-Length: 6\r\n\r\n").followedBy("HTTP/1.1 200 OK\r\n")
+                .resp(304, "Not Modified", "Content-Length", "5", "Content-Length", "6").body("", NONE, true));
+        t.add(ok("304 with an empty Content-Length and Connection: close", "HTTP/1.1 304 Not Modified\r\n"
+                + "Content-Length:\r\nConnection: close\r\n\r\n")
+                .resp(304, "Not Modified", "Content-Length", "", "Connection", "close").body("", NONE, false));
+        t.add(bad("304 with Transfer-Encoding and Content-Length is refused (documented choice)",
+                "HTTP/1.1 304 Not Modified\r\n" + CHUNKED_TE + "Content-Length: 5\r\n\r\n",
+                "both Transfer-Encoding and Content-Length"));
+        t.add(bad("204 with Transfer-Encoding and Content-Length is refused",
+                "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n" + CHUNKED_TE + "\r\n",
+                "both Transfer-Encoding and Content-Length"));
+        t.add(ok("a 1xx with an invalid Content-Length is an interim response",
+                "HTTP/1.1 100 Continue\r\nContent-Length: abc\r\n\r\n" + OK + CL0 + "\r\n")
+                .interim("HTTP/1.1 100 Continue [Content-Length: abc]")
+                .resp(200, "OK", "Content-Length", "0").body("", NONE, true));
 
         // ---- close-delimited bodies ----------------------------------------------------------------------------
         t.add(ok("no framing: body until the server closes", OK + "Server: x\r\n\r\nhello\r\nworld")
