@@ -181,8 +181,9 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         PipelineWriter writerToStart;
         synchronized (lock) {
             if (!state.acceptsRequests()) {
-                e.future.completeExceptionally(new RetryException(request + " was not sent: the connection to "
-                        + endpoint + " no longer accepts requests (" + state + ")"));
+                e.future.completeExceptionally(new RetryException(RetryException.Reason.REFUSED, request
+                        + " was not sent: the connection to " + endpoint + " no longer accepts requests (" + state
+                        + ")", null));
                 return e.future;
             }
             if (options.persistence() == Persistence.FALSE) {
@@ -592,14 +593,15 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             return new PipelaneException("the response to " + e.request + " was cut short: " + why, cause);
         }
         if (!e.sent) {
-            return new RetryException(e.request + " was not sent: " + why, cause);
+            return new RetryException(RetryException.Reason.NOT_SENT, e.request + " was not sent: " + why, cause);
         }
         if (e.afterCloseResponse) {
-            return new RetryException(e.request + " was sent after a response with Connection: close, so the"
-                    + " server did not process it: " + why, cause);
+            return new RetryException(RetryException.Reason.SENT_AFTER_CLOSE, e.request + " was sent after a"
+                    + " response with Connection: close, so the server did not process it: " + why, cause);
         }
         if (e.request.isIdempotent()) {
-            return new RetryException(e.request + " was sent but not answered; it is idempotent, so it may be"
+            return new RetryException(RetryException.Reason.IDEMPOTENT_UNANSWERED, e.request + " was sent but not"
+                    + " answered; it is idempotent, so it may be"
                     + " sent again: " + why, cause);
         }
         return new PossiblyProcessedException(e.request + " was sent but not answered, and the server may have"

@@ -286,7 +286,8 @@ class PipelineScenariosTest {
         Connection c = connect(server, Persistence.FALSE);
         var first = c.call(Request.get("/"), BodyHandlers.ofString());
         assertTrue(c.isClosed(), "FALSE accepts one request");
-        assertInstanceOf(RetryException.class, failure(c.call(Request.get("/again"))));
+        RetryException refused = assertInstanceOf(RetryException.class, failure(c.call(Request.get("/again"))));
+        assertEquals(RetryException.Reason.REFUSED, refused.reason());
         assertEquals("only", await(first).body());
         c.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertEquals(ConnectionState.CLOSED, c.state());
@@ -313,6 +314,8 @@ class PipelineScenariosTest {
             Throwable t = failure(rs.get(i));
             assertInstanceOf(RetryException.class, t);
             assertTrue(t.getMessage().contains("Connection: close"), t.getMessage());
+            assertEquals(RetryException.Reason.SENT_AFTER_CLOSE, ((RetryException) t).reason());
+            assertTrue(((RetryException) t).certainlyNotProcessed());
         }
         assertTrue(c.isClosed());
     }
@@ -339,6 +342,8 @@ class PipelineScenariosTest {
         Throwable putFailure = failure(put);
         assertInstanceOf(RetryException.class, putFailure, "an idempotent PUT may be sent again");
         assertTrue(putFailure.getMessage().contains("idempotent"), putFailure.getMessage());
+        assertEquals(RetryException.Reason.IDEMPOTENT_UNANSWERED, ((RetryException) putFailure).reason());
+        assertFalse(((RetryException) putFailure).certainlyNotProcessed(), "the server may have processed it");
         assertTrue(allRead.await(1, TimeUnit.SECONDS));
     }
 
@@ -649,6 +654,7 @@ class PipelineScenariosTest {
         assertInstanceOf(PossiblyProcessedException.class, failure(post));
         Throwable q = failure(queued);
         assertInstanceOf(RetryException.class, q, "never written, so safe even for a POST");
+        assertEquals(RetryException.Reason.NOT_SENT, ((RetryException) q).reason());
         assertInstanceOf(io.pipelane.ConnectionClosedException.class, q.getCause());
         assertEquals(0, c.length());
         assertEquals(ConnectionState.CLOSED, c.state());
