@@ -3,7 +3,7 @@ package io.pipelane;
 /**
  * What a {@link ConnectionCache} did for one endpoint: a snapshot, taken by {@link ConnectionCache#metrics()}.
  * The counters ({@code requests}, {@code completed}, {@code retries}, {@code failures},
- * {@code connectionsOpened}) count from the creation of the cache; the others are current values.
+ * {@code connectionsOpened}, {@code replaced}) count from the creation of the cache; the others are current values.
  *
  * @param key               the endpoint's name for a named endpoint, else its URI ({@link Endpoint#toUri()})
  * @param endpoint          the endpoint; {@code null} for a named endpoint no connection was opened to yet
@@ -16,8 +16,11 @@ package io.pipelane;
  * @param retries           times a request was sent again after a {@link RetryException}
  * @param failures          requests that failed for the caller
  * @param connectionsOpened connections opened (or attempted)
+ * @param replaced          times a request the server certainly did not process (refused, never written, or
+ *                          written behind a response with {@code Connection: close}) was placed on another
+ *                          connection without counting as a retry
  */
 public record CacheMetrics(String key, Endpoint endpoint, int connections, int idleConnections, int inFlight,
                            int waiting, long requests, long completed, long retries, long failures,
-                           long connectionsOpened) {
+                           long connectionsOpened, long replaced) {
 }

@@ -29,8 +29,13 @@ import java.util.concurrent.CompletableFuture;
  * A connection with nothing to do for {@link CacheOptions#keep()} is shut down (the server sees it end).
  *
  * <h2>Retries</h2>
- * A request that fails with {@link RetryException} (never processed by the server, or idempotent) is sent
- * again on another connection, up to {@link CacheOptions#retry()} times; then the caller gets the
+ * A request the server certainly did not process ({@link RetryException#certainlyNotProcessed()}: refused by a
+ * closing connection, never written, or written behind a response with {@code Connection: close}, as when a
+ * server ends a connection after its limit of requests) is placed on another connection without counting as a
+ * retry ({@link CacheMetrics#replaced()}), provided the connection it failed on answered at least one request:
+ * the loop is bounded by progress, so a server that answers nothing still ends in a failure. Any other
+ * {@link RetryException} (idempotent and unanswered, or on a connection that answered nothing) is sent again on
+ * another connection up to {@link CacheOptions#retry()} times; then the caller gets the
  * {@link RetryException}. A request whose body is not {@linkplain RequestBody#isRepeatable() repeatable}
  * is not sent again (the caller gets the {@link RetryException} and may send it with a fresh body), except
  * when the connection refused it before touching it. A {@link PossiblyProcessedException}, a timeout or any

@@ -76,6 +76,7 @@ final class Pool {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong opened = new AtomicLong();
+    private final AtomicLong replaced = new AtomicLong();
 
     Pool(PipelaneConnectionCache cache, String key, Endpoint endpoint, String name, CacheOptions options) {
         this.cache = cache;
@@ -92,8 +93,6 @@ final class Pool {
         final BodyHandler<T> handler;
         final CompletableFuture<Response<T>> result = new CompletableFuture<>();
         int retries;
-        /** Re-queued because a connection refused it untouched (it was closing): not counted as a retry. */
-        int refusals;
         /** Guarded by the pool: whether it is in the waiting queue, and which wait its timer belongs to. */
         boolean queued;
         int waitGeneration;
@@ -120,6 +119,8 @@ final class Pool {
         boolean pipelinesFromStart;
         /** Retired by a configuration change: it finishes what it holds, then ends. Guarded. */
         boolean draining;
+        /** Responses received on it: a connection that answered nothing made no progress. Guarded. */
+        int answered;
 
         int load() {
             Connection c = connection;
@@ -424,8 +425,14 @@ final class Pool {
         // The response may already be complete: its change was seen while this request was still reserved.
         armKeepIfIdle(s, s.connection);
         f.whenComplete((r, err) -> {
-            if (err == null) succeed(a, r);
-            else failed(a, unwrap(err));
+            if (err == null) {
+                synchronized (this) {
+                    s.answered++;
+                }
+                succeed(a, r);
+            } else {
+                failed(a, unwrap(err), s);
+            }
         });
     }
 
@@ -438,13 +445,24 @@ final class Pool {
         a.result.complete(r);
     }
 
-    /** A request failed on a connection: send it again when that is safe and allowed, else fail it. */
-    private void failed(Attempt<?> a, Throwable error) {
+    /**
+     * A request failed on a connection ({@code s}, or null for a no-cache connection): send it again when that is
+     * safe and allowed, else fail it. A request the server certainly did not process, on a connection that
+     * answered at least one request, is placed again without counting against {@code retry}: that connection
+     * made progress, so the loop ends (a server that answers nothing uses up {@code retry} as before).
+     */
+    private void failed(Attempt<?> a, Throwable error, Slot s) {
         if (error instanceof RetryException) {
-            // A RetryException without cause comes from call() on a connection that no longer accepted requests:
-            // the request was not touched, not even a one-shot body, so placing it elsewhere is free.
-            if (error.getCause() == null && a.refusals < 16) {
-                a.refusals++;
+            RetryException retry = (RetryException) error;
+            boolean bodyIntact = retry.reason() == RetryException.Reason.REFUSED || a.request.body().isRepeatable();
+            boolean progress;
+            synchronized (this) {
+                progress = s != null && s.answered > 0;
+            }
+            if (retry.certainlyNotProcessed() && bodyIntact && progress) {
+                replaced.incrementAndGet();
+                LOG.log(System.Logger.Level.DEBUG, () -> "placing " + a.request + " on another connection to "
+                        + key + ": " + error.getMessage());
                 requeue(a);
                 return;
             }
@@ -522,7 +540,7 @@ final class Pool {
                 // servers and proxies take a FIN for an abort).
                 closeWhenDone(c);
                 if (e == null) succeed(a, r);
-                else failed(a, unwrap(e));
+                else failed(a, unwrap(e), null);
             });
         });
     }
@@ -546,7 +564,8 @@ final class Pool {
                 if (s.usable() && s.connection != null && s.load() == 0) idle++;
             }
             return new CacheMetrics(key, seenEndpoint, slots.size() + fresh.size(), idle, active.get(),
-                    waiting.size(), requests.get(), completed.get(), retries.get(), failures.get(), opened.get());
+                    waiting.size(), requests.get(), completed.get(), retries.get(), failures.get(), opened.get(),
+                    replaced.get());
         }
     }
 

@@ -1,0 +1,214 @@
+package io.pipelane.testing;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A real HTTP server on loopback, nginx or Apache httpd from Debian's packages ({@link DebianPackage} installs
+ * it if missing), with a configuration generated into a folder of the test's: a free port of 127.0.0.1, the
+ * given files as documents, a limit of requests per connection ({@code keepalive_requests},
+ * {@code MaxKeepAliveRequests}), {@code POST /post...} answered 200, and an access log of one line per request:
+ * {@code METHOD URI?QUERY STATUS CONNECTION REQUEST-NUMBER-ON-IT}.
+ *
+ * <p>Lifecycle: {@link #start} (returns once the port accepts connections) → {@link #close()} (stops the process
+ * it started, by its handle, and that process's descendants). Used by one test thread.
+ */
+public final class RealServer implements AutoCloseable {
+    /** The servers, with their Debian package and binary. */
+    public enum Kind {
+        NGINX("nginx", "/usr/sbin/nginx"),
+        HTTPD("apache2", "/usr/sbin/apache2");
+
+        final String pkg;
+        final Path binary;
+
+        Kind(String pkg, String binary) {
+            this.pkg = pkg;
+            this.binary = Path.of(binary);
+        }
+    }
+
+    private final Kind kind;
+    private final Path dir;
+    private final int port;
+    private final Process process;
+
+    private RealServer(Kind kind, Path dir, int port, Process process) {
+        this.kind = kind;
+        this.dir = dir;
+        this.port = port;
+        this.process = process;
+    }
+
+    /**
+     * Starts {@code kind} in {@code dir} (a fresh folder) serving {@code files} (name → bytes) at {@code /name},
+     * closing each connection after {@code requestsPerConnection} requests (for httpd, its
+     * {@code MaxKeepAliveRequests}: httpd serves that many keep-alive requests after the first) and an idle one
+     * after {@code idleTimeoutSeconds}.
+     */
+    public static RealServer start(Kind kind, Path dir, int requestsPerConnection, int idleTimeoutSeconds,
+                                   Map<String, byte[]> files) throws IOException, InterruptedException {
+        Path binary = DebianPackage.require(kind.pkg, kind.binary);
+        // The workers run as an unprivileged user when started as root: they must be able to read the folder.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path www = Files.createDirectories(dir.resolve("www"));
+        for (Map.Entry<String, byte[]> f : files.entrySet()) Files.write(www.resolve(f.getKey()), f.getValue());
+        Files.writeString(www.resolve("post"), "posted\n");
+        int port = freePort();
+        List<String> command = new ArrayList<>();
+        command.add(binary.toString());
+        boolean root = "root".equals(System.getProperty("user.name"));
+        if (kind == Kind.NGINX) {
+            Files.createDirectories(dir.resolve("tmp"));
+            Path conf = dir.resolve("nginx.conf");
+            Files.writeString(conf, String.join("\n",
+                    "daemon off;", "worker_processes 1;", root ? "user root;" : "",
+                    "pid " + dir.resolve("nginx.pid") + ";", "error_log " + dir.resolve("error.log") + " warn;",
+                    "events { worker_connections 1024; }",
+                    "http {",
+                    "  log_format t '$request_method $request_uri $status $connection $connection_requests';",
+                    "  access_log " + dir.resolve("access.log") + " t;",
+                    "  client_body_temp_path " + dir.resolve("tmp") + ";",
+                    "  proxy_temp_path " + dir.resolve("tmp") + ";",
+                    "  fastcgi_temp_path " + dir.resolve("tmp") + ";",
+                    "  uwsgi_temp_path " + dir.resolve("tmp") + ";",
+                    "  scgi_temp_path " + dir.resolve("tmp") + ";",
+                    "  keepalive_requests " + requestsPerConnection + ";",
+                    "  keepalive_timeout " + idleTimeoutSeconds + "s;",
+                    "  server {",
+                    "    listen 127.0.0.1:" + port + ";",
+                    "    root " + www + ";",
+                    "    location = /post { return 200 \"posted\\n\"; }",
+                    "  }",
+                    "}", ""));
+            command.addAll(List.of("-p", dir.toString(), "-c", conf.toString()));
+        } else {
+            Path modules = Path.of("/usr/lib/apache2/modules");
+            Path conf = dir.resolve("httpd.conf");
+            Files.writeString(conf, String.join("\n",
+                    "ServerRoot " + dir, "ServerName localhost", "Listen 127.0.0.1:" + port,
+                    "LoadModule mpm_event_module " + modules.resolve("mod_mpm_event.so"),
+                    "LoadModule authz_core_module " + modules.resolve("mod_authz_core.so"),
+                    root ? "User www-data" : "", root ? "Group www-data" : "",
+                    "PidFile " + dir.resolve("httpd.pid"), "DefaultRuntimeDir " + dir,
+                    "ErrorLog " + dir.resolve("error.log"), "LogLevel warn",
+                    // %k: keep-alive requests handled on the connection before this one; %{remote}p tells them apart
+                    "LogFormat \"%m %U%q %>s %{remote}p %k\" t",
+                    "CustomLog " + dir.resolve("access.log") + " t",
+                    "KeepAlive On", "MaxKeepAliveRequests " + requestsPerConnection,
+                    "KeepAliveTimeout " + idleTimeoutSeconds,
+                    "DocumentRoot " + www,
+                    "<Directory " + www + ">", "  Require all granted", "</Directory>", ""));
+            command.addAll(List.of("-f", conf.toString(), "-DFOREGROUND"));
+        }
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("stdout.log").toFile()).start();
+        RealServer server = new RealServer(kind, dir, port, p);
+        try {
+            server.awaitAccepting();
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Waits (at most 20 s) until the port accepts a connection, failing at once if the process ended. */
+    private void awaitAccepting() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            if (!process.isAlive()) throw new IOException(kind + " ended at start: " + diagnostics());
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(host(), port), 1000);
+                return;
+            } catch (IOException notYet) {
+                if (System.nanoTime() > deadline) throw new IOException(kind + " did not accept: " + diagnostics());
+                process.waitFor(20, TimeUnit.MILLISECONDS); // returns early if it ends
+            }
+        }
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public String host() {
+        return "127.0.0.1";
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** The access log's lines so far (see the class comment for their form). */
+    public List<String> accessLog() throws IOException {
+        Path log = dir.resolve("access.log");
+        return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+    }
+
+    /**
+     * Waits (at most 20 s) until at least {@code count} access log lines match: the server writes a line once it
+     * has answered, which may be just after the client read the answer.
+     */
+    public List<String> awaitLogLines(Predicate<String> match, int count) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            List<String> lines = accessLog();
+            if (lines.stream().filter(match).count() >= count || System.nanoTime() > deadline) return lines;
+            process.waitFor(50, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The connections the log shows (each line's connection column), counting those that carried a request. */
+    public long connectionsInLog() throws IOException {
+        return accessLog().stream().map(l -> l.split(" ")).filter(f -> f.length == 5).map(f -> f[3]).distinct()
+                .count();
+    }
+
+    private String diagnostics() {
+        StringBuilder b = new StringBuilder();
+        for (String f : List.of("stdout.log", "error.log")) {
+            try {
+                Path p = dir.resolve(f);
+                if (Files.exists(p)) b.append('\n').append(f).append(":\n").append(Files.readString(p));
+            } catch (IOException e) {
+                b.append('\n').append(f).append(": ").append(e);
+            }
+        }
+        return b.toString();
+    }
+
+    /** Stops the server (SIGTERM, then SIGKILL after 10 s) and whatever it forked. */
+    @Override
+    public void close() throws InterruptedException {
+        List<ProcessHandle> children = process.descendants().toList();
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        for (ProcessHandle h : children) {
+            if (h.isAlive()) h.destroyForcibly();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return kind + " on " + host() + ":" + port;
+    }
+}
