@@ -447,7 +447,7 @@ class ConnectionCacheTest {
         }
         CacheMetrics m = metrics(cache);
         assertEquals(possiblyProcessed, m.failures());
-        assertTrue(m.retries() > 0, m.toString());
+        assertTrue(m.retries() + m.replaced() > 0, "requests were sent again: " + m);
         processed.forEach((k, v) -> {
             if (k.startsWith("POST")) assertEquals(1, v, k + " was processed " + v + " times");
         });
