@@ -1,5 +1,7 @@
 package io.pipelane;
 
+import io.pipelane.internal.config.CacheKeys;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -119,15 +121,16 @@ public final class CacheOptions {
 
     /**
      * Builds {@link CacheOptions}. Each setter checks its value and throws {@link IllegalArgumentException}
-     * naming the option when it is out of range.
+     * naming the option when it is out of range (the defaults and ranges are declared once, with the
+     * configuration keys; every duration is from 1 ms to 365 days).
      */
     public static final class Builder {
-        private boolean reuse = true;
-        private Duration keep = Duration.ofSeconds(60);
-        private int retry = 2;
-        private int parallel = 4;
-        private int depth = 100;
-        private Duration waitTimeout = Duration.ofSeconds(30);
+        private boolean reuse = CacheKeys.REUSE.defaultValue();
+        private Duration keep = CacheKeys.KEEP.defaultValue();
+        private int retry = CacheKeys.RETRY.defaultValue();
+        private int parallel = CacheKeys.PARALLEL.defaultValue();
+        private int depth = CacheKeys.DEPTH.defaultValue();
+        private Duration waitTimeout = CacheKeys.WAIT_TIMEOUT.defaultValue();
         private ProxyRules proxies = ProxyRules.direct();
         private ConnectionOptions connectionOptions;
 
@@ -151,30 +154,27 @@ public final class CacheOptions {
         }
 
         public Builder keep(Duration keep) {
-            this.keep = positive("keep", keep);
+            this.keep = CacheKeys.KEEP.check(keep);
             return this;
         }
 
         public Builder retry(int retry) {
-            if (retry < 0) throw new IllegalArgumentException("retry: " + retry + " is less than 0");
-            this.retry = retry;
+            this.retry = CacheKeys.RETRY.check(retry);
             return this;
         }
 
         public Builder parallel(int parallel) {
-            if (parallel < 1) throw new IllegalArgumentException("parallel: " + parallel + " is less than 1");
-            this.parallel = parallel;
+            this.parallel = CacheKeys.PARALLEL.check(parallel);
             return this;
         }
 
         public Builder depth(int depth) {
-            if (depth < 1) throw new IllegalArgumentException("depth: " + depth + " is less than 1");
-            this.depth = depth;
+            this.depth = CacheKeys.DEPTH.check(depth);
             return this;
         }
 
         public Builder waitTimeout(Duration waitTimeout) {
-            this.waitTimeout = positive("waitTimeout", waitTimeout);
+            this.waitTimeout = CacheKeys.WAIT_TIMEOUT.check(waitTimeout);
             return this;
         }
 
@@ -191,14 +191,6 @@ public final class CacheOptions {
 
         public CacheOptions build() {
             return new CacheOptions(this);
-        }
-
-        private static Duration positive(String name, Duration d) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + ": " + d + " is not a positive duration");
-            }
-            return d;
         }
     }
 }

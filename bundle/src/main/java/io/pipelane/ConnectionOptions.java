@@ -1,5 +1,7 @@
 package io.pipelane;
 
+import io.pipelane.internal.config.OptionKeys;
+
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
@@ -194,28 +196,29 @@ public final class ConnectionOptions {
 
     /**
      * Builds {@link ConnectionOptions}. Each setter checks its value and throws
-     * {@link IllegalArgumentException} naming the option when it is out of range.
+     * {@link IllegalArgumentException} naming the option when it is out of range (the defaults and ranges are
+     * declared once, with the configuration keys; every duration is from 1 ms to 365 days).
      */
     public static final class Builder {
-        private Persistence persistence = Persistence.AUTO;
+        private Persistence persistence = OptionKeys.PERSISTENCE.defaultValue();
         private Function<? super Connection, ? extends CompletionStage<Void>> finaliser;
         private TlsOptions tls = TlsOptions.defaults();
         private ProxyOptions proxy;
         private Executor executor;
-        private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration handshakeTimeout = Duration.ofSeconds(10);
-        private Duration responseTimeout = Duration.ofSeconds(30);
-        private Duration idleReadTimeout = Duration.ofSeconds(30);
-        private Duration writeTimeout = Duration.ofSeconds(30);
-        private Duration bodyReadTimeout = Duration.ofSeconds(30);
-        private int maxPipelineDepth = 32;
-        private int maxBytesInFlight = 32 * 1024;
-        private boolean pipelineAfterNonIdempotent;
-        private int maxResponseHeadBytes = 64 * 1024;
-        private int maxHeaderCount = 128;
-        private int maxChunkLineBytes = 4 * 1024;
-        private long maxBufferedBodyBytes = 16L * 1024 * 1024;
-        private int maxBufferedRequestBodyBytes = 1024 * 1024;
+        private Duration connectTimeout = OptionKeys.CONNECT_TIMEOUT.defaultValue();
+        private Duration handshakeTimeout = OptionKeys.HANDSHAKE_TIMEOUT.defaultValue();
+        private Duration responseTimeout = OptionKeys.RESPONSE_TIMEOUT.defaultValue();
+        private Duration idleReadTimeout = OptionKeys.IDLE_READ_TIMEOUT.defaultValue();
+        private Duration writeTimeout = OptionKeys.WRITE_TIMEOUT.defaultValue();
+        private Duration bodyReadTimeout = OptionKeys.BODY_READ_TIMEOUT.defaultValue();
+        private int maxPipelineDepth = OptionKeys.MAX_PIPELINE_DEPTH.defaultValue();
+        private int maxBytesInFlight = OptionKeys.MAX_BYTES_IN_FLIGHT.defaultValue();
+        private boolean pipelineAfterNonIdempotent = OptionKeys.PIPELINE_AFTER_NON_IDEMPOTENT.defaultValue();
+        private int maxResponseHeadBytes = OptionKeys.MAX_RESPONSE_HEAD_BYTES.defaultValue();
+        private int maxHeaderCount = OptionKeys.MAX_HEADER_COUNT.defaultValue();
+        private int maxChunkLineBytes = OptionKeys.MAX_CHUNK_LINE_BYTES.defaultValue();
+        private long maxBufferedBodyBytes = OptionKeys.MAX_BUFFERED_BODY_BYTES.defaultValue();
+        private int maxBufferedRequestBodyBytes = OptionKeys.MAX_BUFFERED_REQUEST_BODY_BYTES.defaultValue();
 
         private Builder() {
         }
@@ -243,7 +246,7 @@ public final class ConnectionOptions {
         }
 
         public Builder persistence(Persistence persistence) {
-            this.persistence = Objects.requireNonNull(persistence, "persistence");
+            this.persistence = OptionKeys.PERSISTENCE.check(persistence);
             return this;
         }
 
@@ -275,42 +278,42 @@ public final class ConnectionOptions {
         }
 
         public Builder connectTimeout(Duration d) {
-            this.connectTimeout = positive("connectTimeout", d);
+            this.connectTimeout = OptionKeys.CONNECT_TIMEOUT.check(d);
             return this;
         }
 
         public Builder handshakeTimeout(Duration d) {
-            this.handshakeTimeout = positive("handshakeTimeout", d);
+            this.handshakeTimeout = OptionKeys.HANDSHAKE_TIMEOUT.check(d);
             return this;
         }
 
         public Builder responseTimeout(Duration d) {
-            this.responseTimeout = positive("responseTimeout", d);
+            this.responseTimeout = OptionKeys.RESPONSE_TIMEOUT.check(d);
             return this;
         }
 
         public Builder idleReadTimeout(Duration d) {
-            this.idleReadTimeout = positive("idleReadTimeout", d);
+            this.idleReadTimeout = OptionKeys.IDLE_READ_TIMEOUT.check(d);
             return this;
         }
 
         public Builder writeTimeout(Duration d) {
-            this.writeTimeout = positive("writeTimeout", d);
+            this.writeTimeout = OptionKeys.WRITE_TIMEOUT.check(d);
             return this;
         }
 
         public Builder bodyReadTimeout(Duration d) {
-            this.bodyReadTimeout = positive("bodyReadTimeout", d);
+            this.bodyReadTimeout = OptionKeys.BODY_READ_TIMEOUT.check(d);
             return this;
         }
 
         public Builder maxPipelineDepth(int n) {
-            this.maxPipelineDepth = (int) atLeast("maxPipelineDepth", n, 1);
+            this.maxPipelineDepth = OptionKeys.MAX_PIPELINE_DEPTH.check(n);
             return this;
         }
 
         public Builder maxBytesInFlight(int n) {
-            this.maxBytesInFlight = (int) atLeast("maxBytesInFlight", n, 1);
+            this.maxBytesInFlight = OptionKeys.MAX_BYTES_IN_FLIGHT.check(n);
             return this;
         }
 
@@ -320,48 +323,32 @@ public final class ConnectionOptions {
         }
 
         public Builder maxResponseHeadBytes(int n) {
-            this.maxResponseHeadBytes = (int) atLeast("maxResponseHeadBytes", n, 64);
+            this.maxResponseHeadBytes = OptionKeys.MAX_RESPONSE_HEAD_BYTES.check(n);
             return this;
         }
 
         public Builder maxHeaderCount(int n) {
-            this.maxHeaderCount = (int) atLeast("maxHeaderCount", n, 1);
+            this.maxHeaderCount = OptionKeys.MAX_HEADER_COUNT.check(n);
             return this;
         }
 
         public Builder maxChunkLineBytes(int n) {
-            this.maxChunkLineBytes = (int) atLeast("maxChunkLineBytes", n, 8);
+            this.maxChunkLineBytes = OptionKeys.MAX_CHUNK_LINE_BYTES.check(n);
             return this;
         }
 
         public Builder maxBufferedBodyBytes(long n) {
-            this.maxBufferedBodyBytes = atLeast("maxBufferedBodyBytes", n, 0);
-            if (n > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("maxBufferedBodyBytes: " + n + " is larger than a Java array");
-            }
+            this.maxBufferedBodyBytes = OptionKeys.MAX_BUFFERED_BODY_BYTES.check(n);
             return this;
         }
 
         public Builder maxBufferedRequestBodyBytes(int n) {
-            this.maxBufferedRequestBodyBytes = (int) atLeast("maxBufferedRequestBodyBytes", n, 0);
+            this.maxBufferedRequestBodyBytes = OptionKeys.MAX_BUFFERED_REQUEST_BODY_BYTES.check(n);
             return this;
         }
 
         public ConnectionOptions build() {
             return new ConnectionOptions(this);
-        }
-
-        private static Duration positive(String name, Duration d) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + ": " + d + " is not a positive duration");
-            }
-            return d;
-        }
-
-        private static long atLeast(String name, long n, long min) {
-            if (n < min) throw new IllegalArgumentException(name + ": " + n + " is less than " + min);
-            return n;
         }
     }
 }

@@ -6,11 +6,11 @@ import io.pipelane.NoProxy;
 import io.pipelane.ProxyOptions;
 import io.pipelane.ProxyRules;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiConsumer;
 
 /**
  * The configuration keys of the connection cache ({@link CacheOptions}: cohttp's names {@code keep},
@@ -31,12 +31,31 @@ import java.util.function.BiConsumer;
  * proxy. Without a proxy it has no effect.
  */
 public final class CacheKeys {
-    public static final String KEEP = "keep";
-    public static final String RETRY = "retry";
-    public static final String PARALLEL = "parallel";
-    public static final String DEPTH = "depth";
-    public static final String WAIT_TIMEOUT = "waitTimeout";
-    public static final String REUSE = "reuse";
+    private static final OptionTable<CacheOptions.Builder, CacheOptions> TABLE = new OptionTable<>();
+
+    public static final ConfigOption<Duration> KEEP = TABLE.add(ConfigOption.duration("keep", Duration.ofSeconds(60),
+            "Cache: keep", "Connection cache (ConnectionFactory.cache()): a connection with nothing to do for this "
+                    + "long is shut down."), CacheOptions.Builder::keep, CacheOptions::keep);
+    public static final ConfigOption<Integer> RETRY = TABLE.add(ConfigOption.integer("retry", 2, 0, 100,
+            "Cache: retry", "How many times the cache sends a request that failed with RetryException again, on "
+                    + "another connection. Never a request that may have been processed, that timed out, or whose "
+                    + "body is a one-shot stream."), CacheOptions.Builder::retry, CacheOptions::retry);
+    public static final ConfigOption<Integer> PARALLEL = TABLE.add(ConfigOption.integer("parallel", 4, 1,
+            Integer.MAX_VALUE, "Cache: parallel", "The most connections the cache opens to one endpoint "
+                    + "(connecting and closing ones included)."), CacheOptions.Builder::parallel,
+            CacheOptions::parallel);
+    public static final ConfigOption<Integer> DEPTH = TABLE.add(ConfigOption.integer("depth", 100, 1,
+            Integer.MAX_VALUE, "Cache: depth", "The most unfulfilled requests the cache queues on one pipelining "
+                    + "connection; past it, a request waits for room."), CacheOptions.Builder::depth,
+            CacheOptions::depth);
+    public static final ConfigOption<Duration> WAIT_TIMEOUT = TABLE.add(ConfigOption.duration("waitTimeout",
+            Duration.ofSeconds(30), "Cache: wait timeout", "How long a request may wait for room (every connection "
+                    + "at depth, parallel of them) before it fails with a CACHE_WAIT timeout."),
+            CacheOptions.Builder::waitTimeout, CacheOptions::waitTimeout);
+    public static final ConfigOption<Boolean> REUSE = TABLE.add(ConfigOption.bool("reuse", true,
+            "Cache: reuse connections", "false: no cache, a fresh connection per request, closed once its response "
+                    + "is read (parallel, depth and keep do not apply)."), CacheOptions.Builder::reuse,
+            CacheOptions::reuse);
 
     public static final String PROXY_HOST = "proxy.host";
     public static final String PROXY_PORT = "proxy.port";
@@ -45,17 +64,36 @@ public final class CacheKeys {
     public static final String PROXY_EXCEPTIONS = "proxy.exceptions";
     public static final String PROXY_TUNNEL = "proxy.tunnel";
 
+    private static final ConfigOption<Integer> PORT = ConfigOption.integer(PROXY_PORT, 1, 65535, "Proxy port",
+            "The proxy's port; required with proxy.host.");
+
+    /** The proxy keys declared as options (read by {@link #proxy}, which knows how they combine). */
+    private static final List<ConfigOption<?>> PROXY_OPTIONS = List.of(
+            ConfigOption.string(PROXY_HOST, null, "Proxy host", "An HTTP proxy for every endpoint (unless an "
+                    + "endpoint gives its own or proxy.exceptions matches it): http endpoints are forwarded "
+                    + "(absolute-form request-line), https endpoints go through a CONNECT tunnel. Host name or "
+                    + "address only. Empty: direct."),
+            PORT,
+            ConfigOption.string(PROXY_USER, null, "Proxy user", "Sent as Proxy-Authorization: Basic. Empty: none."),
+            ConfigOption.password(PROXY_PASSWORD, "Proxy password", "The password of proxy.user. Never logged nor "
+                    + "shown."),
+            ConfigOption.list(PROXY_EXCEPTIONS, "Proxy exceptions", "Hosts reached directly, in curl's NO_PROXY "
+                    + "syntax: a comma list; example.com and .example.com match the name and every name below it; "
+                    + "* matches all; IP addresses and CIDR blocks (127.0.0.0/8, ::1); :port restricts an entry."),
+            ConfigOption.bool(PROXY_TUNNEL, false, "Proxy tunnel", "true: http endpoints too go through a CONNECT "
+                    + "tunnel to the proxy (https endpoints always do) instead of being forwarded in absolute-form. "
+                    + "Like proxy.exceptions, it applies to the proxy an endpoint uses, its own or this one, unless "
+                    + "the endpoint sets it. No effect without a proxy."));
+
     /** How a secret is shown. */
     public static final String MASK = "****";
 
-    private static final List<String> CACHE_KEYS = List.of(KEEP, RETRY, PARALLEL, DEPTH, WAIT_TIMEOUT, REUSE);
-    private static final List<String> PROXY_KEYS = List.of(PROXY_HOST, PROXY_PORT, PROXY_USER, PROXY_PASSWORD,
-            PROXY_EXCEPTIONS, PROXY_TUNNEL);
+    private static final List<String> PROXY_KEYS = PROXY_OPTIONS.stream().map(ConfigOption::key).toList();
     private static final List<String> KEYS;
     private static final Set<String> KEY_SET;
 
     static {
-        List<String> all = new java.util.ArrayList<>(CACHE_KEYS);
+        List<String> all = new java.util.ArrayList<>(TABLE.keys());
         all.addAll(PROXY_KEYS);
         KEYS = List.copyOf(all);
         KEY_SET = Set.copyOf(all);
@@ -75,12 +113,22 @@ public final class CacheKeys {
 
     /** The cache keys ({@code keep} … {@code reuse}). */
     public static List<String> cacheKeys() {
-        return CACHE_KEYS;
+        return TABLE.keys();
+    }
+
+    /** The cache options ({@code keep} … {@code reuse}), in documentation order. */
+    public static List<ConfigOption<?>> cacheOptions() {
+        return TABLE.options();
     }
 
     /** The proxy keys ({@code proxy.*}). */
     public static List<String> proxyKeys() {
         return PROXY_KEYS;
+    }
+
+    /** The proxy keys declared as options, in documentation order. */
+    public static List<ConfigOption<?>> proxyOptions() {
+        return PROXY_OPTIONS;
     }
 
     /**
@@ -91,44 +139,13 @@ public final class CacheKeys {
      */
     public static CacheOptions apply(CacheOptions base, ConfigValues values) {
         CacheOptions.Builder b = base.toBuilder();
-        set(values, KEEP, b, (v, k) -> b.keep(v.duration(k)));
-        set(values, RETRY, b, (v, k) -> b.retry(intValue(v, k)));
-        set(values, PARALLEL, b, (v, k) -> b.parallel(intValue(v, k)));
-        set(values, DEPTH, b, (v, k) -> b.depth(intValue(v, k)));
-        set(values, WAIT_TIMEOUT, b, (v, k) -> b.waitTimeout(v.duration(k)));
-        set(values, REUSE, b, (v, k) -> b.reuse(v.bool(k, true)));
+        TABLE.apply(values, b);
         return b.build();
-    }
-
-    private static void set(ConfigValues values, String key, CacheOptions.Builder b,
-                            BiConsumer<ConfigValues, String> setter) {
-        if (!values.has(key)) return;
-        try {
-            setter.accept(values, key);
-        } catch (ConfigException ce) {
-            throw ce;
-        } catch (IllegalArgumentException iae) {
-            // The builder's range checks: "parallel: 0 is less than 1".
-            String msg = iae.getMessage();
-            if (msg != null && msg.startsWith(key + ": ")) msg = msg.substring(key.length() + 2);
-            throw values.error(key, msg);
-        }
-    }
-
-    private static int intValue(ConfigValues v, String key) {
-        return (int) v.integer(key, Integer.MIN_VALUE, Integer.MAX_VALUE);
     }
 
     /** The effective value of every cache key, formatted as it could be configured. */
     public static Map<String, String> describe(CacheOptions o) {
-        Map<String, String> out = new LinkedHashMap<>();
-        out.put(KEEP, ConfigValues.formatDuration(o.keep()));
-        out.put(RETRY, String.valueOf(o.retry()));
-        out.put(PARALLEL, String.valueOf(o.parallel()));
-        out.put(DEPTH, String.valueOf(o.depth()));
-        out.put(WAIT_TIMEOUT, ConfigValues.formatDuration(o.waitTimeout()));
-        out.put(REUSE, String.valueOf(o.reuse()));
-        return out;
+        return TABLE.describe(o);
     }
 
     /**
@@ -217,7 +234,7 @@ public final class CacheKeys {
         }
         if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
         if (!values.has(PROXY_PORT)) throw values.error(PROXY_PORT, "missing: the port of proxy " + host + " (e.g. 3128)");
-        int port = (int) values.integer(PROXY_PORT, 1, 65535);
+        int port = PORT.read(values);
         Endpoint address;
         try {
             address = Endpoint.http(host, port);

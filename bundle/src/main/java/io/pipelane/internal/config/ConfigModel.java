@@ -151,7 +151,7 @@ public final class ConfigModel {
             } catch (ConfigException e) {
                 defaultsError = e.getMessage();
             }
-            defaultsWarnings.addAll(unknownKeys(v, Set.of(OptionKeys.EXECUTOR_TARGET)));
+            defaultsWarnings.addAll(unknownKeys(v, Set.of(OptionKeys.EXECUTOR_TARGET.key())));
         }
         cacheBase = cacheBase.toBuilder().proxies(proxyBase.rules()).build();
         if (executor != null) base = base.toBuilder().executor(executor).build();
@@ -266,8 +266,8 @@ public final class ConfigModel {
             } catch (IllegalArgumentException e) {
                 throw v.error(URI, e.getMessage());
             }
-            if (v.has(OptionKeys.EXECUTOR_TARGET)) {
-                throw v.error(OptionKeys.EXECUTOR_TARGET, "can only be set in the defaults configuration (io.pipelane)");
+            if (v.has(OptionKeys.EXECUTOR_TARGET.key())) {
+                throw v.error(OptionKeys.EXECUTOR_TARGET.key(), "can only be set in the defaults configuration (io.pipelane)");
             }
             if (defaultsError != null) {
                 throw new ConfigException(s.label(), null, "not offered: the defaults are invalid: " + defaultsError);

@@ -188,11 +188,16 @@ public final class ConfigValues {
         }
     }
 
-    /** A short form: {@code 500ms}, {@code 10s}, {@code 2m}, else ISO-8601. */
+    /**
+     * A short form: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1d}, else ISO-8601 (also for durations too long
+     * for milliseconds, such as {@code ChronoUnit.FOREVER}'s: formatting never throws).
+     */
     public static String formatDuration(Duration d) {
-        if (d.isNegative()) return "-" + formatDuration(d.negated());
+        if (d.isNegative()) return d.getSeconds() == Long.MIN_VALUE ? d.toString() : "-" + formatDuration(d.negated());
+        if (d.getSeconds() >= Long.MAX_VALUE / 1000) return d.toString();
         long ms = d.toMillis();
         if (!d.equals(Duration.ofMillis(ms))) return d.toString();
+        if (ms % 86_400_000 == 0 && ms != 0) return ms / 86_400_000 + "d";
         if (ms % 3_600_000 == 0 && ms != 0) return ms / 3_600_000 + "h";
         if (ms % 60_000 == 0 && ms != 0) return ms / 60_000 + "m";
         if (ms % 1000 == 0 && ms != 0) return ms / 1000 + "s";

@@ -4,99 +4,108 @@ import io.pipelane.ConnectionOptions;
 import io.pipelane.Persistence;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
- * The configuration keys of {@link ConnectionOptions}: each is the name of a {@link ConnectionOptions.Builder}
- * setter (and of the matching accessor). The same keys are read from the defaults configuration
- * ({@code io.pipelane}), as per-endpoint overrides ({@code io.pipelane.endpoint}) and by
- * {@code io.pipelane.inject.PipelaneSettings}.
+ * The options of {@link ConnectionOptions}, each declared once: key (the name of the {@link ConnectionOptions.Builder}
+ * setter and of the accessor), type, default, range, title and description. The builder takes its defaults and its
+ * range checks from here; the defaults configuration ({@code io.pipelane}), the endpoint overrides
+ * ({@code io.pipelane.endpoint}) and {@code io.pipelane.inject.PipelaneSettings} are read through {@link #apply};
+ * {@code MetatypeDefaultsTest} checks the metatype annotations against these declarations and
+ * {@code OptionDocumentationTest} the README's table.
+ *
+ * <p>To add an option: declare it here (one statement, bound to its setter and accessor), give the builder a field
+ * initialised with {@code defaultValue()} and a setter that calls {@code check}, add the attribute to
+ * {@code DefaultsConfiguration} and {@code EndpointConfiguration}, and regenerate the README table.
  */
 public final class OptionKeys {
-    public static final String PERSISTENCE = "persistence";
-    public static final String CONNECT_TIMEOUT = "connectTimeout";
-    public static final String HANDSHAKE_TIMEOUT = "handshakeTimeout";
-    public static final String RESPONSE_TIMEOUT = "responseTimeout";
-    public static final String IDLE_READ_TIMEOUT = "idleReadTimeout";
-    public static final String WRITE_TIMEOUT = "writeTimeout";
-    public static final String BODY_READ_TIMEOUT = "bodyReadTimeout";
-    public static final String MAX_PIPELINE_DEPTH = "maxPipelineDepth";
-    public static final String MAX_BYTES_IN_FLIGHT = "maxBytesInFlight";
-    public static final String PIPELINE_AFTER_NON_IDEMPOTENT = "pipelineAfterNonIdempotent";
-    public static final String MAX_RESPONSE_HEAD_BYTES = "maxResponseHeadBytes";
-    public static final String MAX_HEADER_COUNT = "maxHeaderCount";
-    public static final String MAX_CHUNK_LINE_BYTES = "maxChunkLineBytes";
-    public static final String MAX_BUFFERED_BODY_BYTES = "maxBufferedBodyBytes";
-    public static final String MAX_BUFFERED_REQUEST_BODY_BYTES = "maxBufferedRequestBodyBytes";
+    private static final OptionTable<ConnectionOptions.Builder, ConnectionOptions> TABLE = new OptionTable<>();
+
+    public static final ConfigOption<Persistence> PERSISTENCE = TABLE.add(ConfigOption.enumeration("persistence",
+            Persistence.class, Persistence.AUTO, "Persistence", "AUTO: the first request goes alone and its "
+                    + "response decides whether the connection is kept and pipelined. TRUE: assume keep-alive and "
+                    + "pipeline at once. FALSE: one request per connection, with 'Connection: close'."),
+            ConnectionOptions.Builder::persistence, ConnectionOptions::persistence);
+    public static final ConfigOption<Duration> CONNECT_TIMEOUT = TABLE.add(ConfigOption.duration("connectTimeout",
+            Duration.ofSeconds(10), "Connect timeout", "TCP (or Unix socket) connect."),
+            ConnectionOptions.Builder::connectTimeout, ConnectionOptions::connectTimeout);
+    public static final ConfigOption<Duration> HANDSHAKE_TIMEOUT = TABLE.add(ConfigOption.duration(
+            "handshakeTimeout", Duration.ofSeconds(10), "TLS handshake timeout",
+            "The TLS handshake of https endpoints."),
+            ConnectionOptions.Builder::handshakeTimeout, ConnectionOptions::handshakeTimeout);
+    public static final ConfigOption<Duration> RESPONSE_TIMEOUT = TABLE.add(ConfigOption.duration("responseTimeout",
+            Duration.ofSeconds(30), "Response timeout", "From writing a request (or the end of the response "
+                    + "before it) to the first byte of its response."),
+            ConnectionOptions.Builder::responseTimeout, ConnectionOptions::responseTimeout);
+    public static final ConfigOption<Duration> IDLE_READ_TIMEOUT = TABLE.add(ConfigOption.duration(
+            "idleReadTimeout", Duration.ofSeconds(30), "Idle read timeout", "Silence in the middle of a response."),
+            ConnectionOptions.Builder::idleReadTimeout, ConnectionOptions::idleReadTimeout);
+    public static final ConfigOption<Duration> WRITE_TIMEOUT = TABLE.add(ConfigOption.duration("writeTimeout",
+            Duration.ofSeconds(30), "Write timeout", "A socket write that makes no progress."),
+            ConnectionOptions.Builder::writeTimeout, ConnectionOptions::writeTimeout);
+    public static final ConfigOption<Duration> BODY_READ_TIMEOUT = TABLE.add(ConfigOption.duration(
+            "bodyReadTimeout", Duration.ofSeconds(30), "Body read timeout", "How long a streamed response body may "
+                    + "wait for the application to read it; it holds up the responses behind it."),
+            ConnectionOptions.Builder::bodyReadTimeout, ConnectionOptions::bodyReadTimeout);
+    public static final ConfigOption<Integer> MAX_PIPELINE_DEPTH = TABLE.add(ConfigOption.integer(
+            "maxPipelineDepth", 32, 1, Integer.MAX_VALUE, "Maximum pipeline depth", "The most requests written "
+                    + "and not yet answered on one connection."),
+            ConnectionOptions.Builder::maxPipelineDepth, ConnectionOptions::maxPipelineDepth);
+    public static final ConfigOption<Integer> MAX_BYTES_IN_FLIGHT = TABLE.add(ConfigOption.integer(
+            "maxBytesInFlight", 32 * 1024, 1, Integer.MAX_VALUE, "Maximum bytes in flight", "The most request "
+                    + "bytes written and not yet answered (some servers reset deep pipelines when their request "
+                    + "buffer fills). A larger request is still sent when nothing else is in flight."),
+            ConnectionOptions.Builder::maxBytesInFlight, ConnectionOptions::maxBytesInFlight);
+    public static final ConfigOption<Boolean> PIPELINE_AFTER_NON_IDEMPOTENT = TABLE.add(ConfigOption.bool(
+            "pipelineAfterNonIdempotent", false, "Pipeline after non-idempotent requests", "Whether requests may "
+                    + "be written behind a POST (or another non-idempotent request) before its response status "
+                    + "arrives. RFC 9112 advises against it."),
+            ConnectionOptions.Builder::pipelineAfterNonIdempotent, ConnectionOptions::pipelineAfterNonIdempotent);
+    public static final ConfigOption<Integer> MAX_RESPONSE_HEAD_BYTES = TABLE.add(ConfigOption.integer(
+            "maxResponseHeadBytes", 64 * 1024, 64, Integer.MAX_VALUE - 8, "Maximum response head bytes",
+            "The status line and header fields of one response together."),
+            ConnectionOptions.Builder::maxResponseHeadBytes, ConnectionOptions::maxResponseHeadBytes);
+    public static final ConfigOption<Integer> MAX_HEADER_COUNT = TABLE.add(ConfigOption.integer("maxHeaderCount",
+            128, 1, Integer.MAX_VALUE, "Maximum header count", "Header (or trailer) fields in one response."),
+            ConnectionOptions.Builder::maxHeaderCount, ConnectionOptions::maxHeaderCount);
+    public static final ConfigOption<Integer> MAX_CHUNK_LINE_BYTES = TABLE.add(ConfigOption.integer(
+            "maxChunkLineBytes", 4 * 1024, 8, Integer.MAX_VALUE - 8, "Maximum chunk line bytes", "One chunk-size "
+                    + "line of a chunked body, extensions included."),
+            ConnectionOptions.Builder::maxChunkLineBytes, ConnectionOptions::maxChunkLineBytes);
+    public static final ConfigOption<Long> MAX_BUFFERED_BODY_BYTES = TABLE.add(ConfigOption.longInteger(
+            "maxBufferedBodyBytes", 16L * 1024 * 1024, 0, Integer.MAX_VALUE - 8, "Maximum buffered body bytes",
+            "The largest response body a buffering body handler accepts (at most the largest Java array)."),
+            ConnectionOptions.Builder::maxBufferedBodyBytes, ConnectionOptions::maxBufferedBodyBytes);
+    public static final ConfigOption<Integer> MAX_BUFFERED_REQUEST_BODY_BYTES = TABLE.add(ConfigOption.integer(
+            "maxBufferedRequestBodyBytes", 1024 * 1024, 0, Integer.MAX_VALUE - 8,
+            "Maximum buffered request body bytes", "The largest request body of unknown length that is buffered "
+                    + "to be sent with Content-Length before the connection is known to pipeline."),
+            ConnectionOptions.Builder::maxBufferedRequestBodyBytes, ConnectionOptions::maxBufferedRequestBodyBytes);
 
     /** Selects an {@code Executor} service (an LDAP filter); only in the defaults configuration. */
-    public static final String EXECUTOR_TARGET = "executor.target";
-
-    private interface Setter {
-        void apply(ConfigValues values, String key, ConnectionOptions.Builder b);
-    }
-
-    private static final Map<String, Setter> SETTERS = new LinkedHashMap<>();
-    private static final Map<String, Function<ConnectionOptions, String>> GETTERS = new LinkedHashMap<>();
-
-    static {
-        SETTERS.put(PERSISTENCE, (v, k, b) -> b.persistence(v.enumValue(k, Persistence.class)));
-        duration(CONNECT_TIMEOUT, ConnectionOptions.Builder::connectTimeout, ConnectionOptions::connectTimeout);
-        duration(HANDSHAKE_TIMEOUT, ConnectionOptions.Builder::handshakeTimeout, ConnectionOptions::handshakeTimeout);
-        duration(RESPONSE_TIMEOUT, ConnectionOptions.Builder::responseTimeout, ConnectionOptions::responseTimeout);
-        duration(IDLE_READ_TIMEOUT, ConnectionOptions.Builder::idleReadTimeout, ConnectionOptions::idleReadTimeout);
-        duration(WRITE_TIMEOUT, ConnectionOptions.Builder::writeTimeout, ConnectionOptions::writeTimeout);
-        duration(BODY_READ_TIMEOUT, ConnectionOptions.Builder::bodyReadTimeout, ConnectionOptions::bodyReadTimeout);
-        SETTERS.put(MAX_PIPELINE_DEPTH, (v, k, b) -> b.maxPipelineDepth(intValue(v, k)));
-        SETTERS.put(MAX_BYTES_IN_FLIGHT, (v, k, b) -> b.maxBytesInFlight(intValue(v, k)));
-        SETTERS.put(PIPELINE_AFTER_NON_IDEMPOTENT, (v, k, b) -> b.pipelineAfterNonIdempotent(v.bool(k, false)));
-        SETTERS.put(MAX_RESPONSE_HEAD_BYTES, (v, k, b) -> b.maxResponseHeadBytes(intValue(v, k)));
-        SETTERS.put(MAX_HEADER_COUNT, (v, k, b) -> b.maxHeaderCount(intValue(v, k)));
-        SETTERS.put(MAX_CHUNK_LINE_BYTES, (v, k, b) -> b.maxChunkLineBytes(intValue(v, k)));
-        SETTERS.put(MAX_BUFFERED_BODY_BYTES, (v, k, b) -> b.maxBufferedBodyBytes(v.integer(k, Long.MIN_VALUE,
-                Long.MAX_VALUE)));
-        SETTERS.put(MAX_BUFFERED_REQUEST_BODY_BYTES, (v, k, b) -> b.maxBufferedRequestBodyBytes(intValue(v, k)));
-
-        GETTERS.put(PERSISTENCE, o -> o.persistence().name());
-        GETTERS.put(CONNECT_TIMEOUT, o -> ConfigValues.formatDuration(o.connectTimeout()));
-        GETTERS.put(HANDSHAKE_TIMEOUT, o -> ConfigValues.formatDuration(o.handshakeTimeout()));
-        GETTERS.put(RESPONSE_TIMEOUT, o -> ConfigValues.formatDuration(o.responseTimeout()));
-        GETTERS.put(IDLE_READ_TIMEOUT, o -> ConfigValues.formatDuration(o.idleReadTimeout()));
-        GETTERS.put(WRITE_TIMEOUT, o -> ConfigValues.formatDuration(o.writeTimeout()));
-        GETTERS.put(BODY_READ_TIMEOUT, o -> ConfigValues.formatDuration(o.bodyReadTimeout()));
-        GETTERS.put(MAX_PIPELINE_DEPTH, o -> String.valueOf(o.maxPipelineDepth()));
-        GETTERS.put(MAX_BYTES_IN_FLIGHT, o -> String.valueOf(o.maxBytesInFlight()));
-        GETTERS.put(PIPELINE_AFTER_NON_IDEMPOTENT, o -> String.valueOf(o.pipelineAfterNonIdempotent()));
-        GETTERS.put(MAX_RESPONSE_HEAD_BYTES, o -> String.valueOf(o.maxResponseHeadBytes()));
-        GETTERS.put(MAX_HEADER_COUNT, o -> String.valueOf(o.maxHeaderCount()));
-        GETTERS.put(MAX_CHUNK_LINE_BYTES, o -> String.valueOf(o.maxChunkLineBytes()));
-        GETTERS.put(MAX_BUFFERED_BODY_BYTES, o -> String.valueOf(o.maxBufferedBodyBytes()));
-        GETTERS.put(MAX_BUFFERED_REQUEST_BODY_BYTES, o -> String.valueOf(o.maxBufferedRequestBodyBytes()));
-    }
+    public static final ConfigOption<String> EXECUTOR_TARGET = ConfigOption.string("executor.target", "",
+            "Executor service filter", "An LDAP filter selecting a java.util.concurrent.Executor service that runs "
+                    + "the connections' I/O, e.g. (name=io-pool). Empty: Pipelane owns its executor (threads named "
+                    + "pipelane-io-N), shut down with the bundle. While no service matches, the ConnectionFactory "
+                    + "service is not offered.");
 
     private OptionKeys() {
     }
 
-    private static void duration(String key, java.util.function.BiConsumer<ConnectionOptions.Builder, Duration> set,
-                                 Function<ConnectionOptions, Duration> get) {
-        SETTERS.put(key, (v, k, b) -> set.accept(b, v.duration(k)));
-    }
-
-    private static int intValue(ConfigValues v, String key) {
-        return (int) v.integer(key, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    /** The connection options, in documentation order. */
+    public static List<ConfigOption<?>> options() {
+        return TABLE.options();
     }
 
     /** The option keys, in documentation order. */
     public static List<String> keys() {
-        return List.copyOf(SETTERS.keySet());
+        return TABLE.keys();
     }
 
     public static Set<String> keySet() {
-        return SETTERS.keySet();
+        return Set.copyOf(TABLE.keys());
     }
 
     /**
@@ -106,27 +115,12 @@ public final class OptionKeys {
      */
     public static ConnectionOptions apply(ConnectionOptions base, ConfigValues values) {
         ConnectionOptions.Builder b = base.toBuilder();
-        for (Map.Entry<String, Setter> e : SETTERS.entrySet()) {
-            String key = e.getKey();
-            if (!values.has(key)) continue;
-            try {
-                e.getValue().apply(values, key, b);
-            } catch (ConfigException ce) {
-                throw ce;
-            } catch (IllegalArgumentException iae) {
-                // The builder's own range checks: "maxPipelineDepth: 0 is less than 1".
-                String msg = iae.getMessage();
-                if (msg != null && msg.startsWith(key + ": ")) msg = msg.substring(key.length() + 2);
-                throw values.error(key, msg);
-            }
-        }
+        TABLE.apply(values, b);
         return b.build();
     }
 
     /** The effective value of every option key, formatted as it could be configured. */
     public static Map<String, String> describe(ConnectionOptions options) {
-        Map<String, String> out = new LinkedHashMap<>();
-        GETTERS.forEach((k, f) -> out.put(k, f.apply(options)));
-        return out;
+        return TABLE.describe(options);
     }
 }

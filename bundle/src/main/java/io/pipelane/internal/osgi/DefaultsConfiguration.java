@@ -1,5 +1,7 @@
 package io.pipelane.internal.osgi;
 
+import io.pipelane.internal.config.ConfigOption;
+
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -10,13 +12,16 @@ import org.osgi.service.metatype.annotations.Option;
  * {@code ConnectionOptions.Builder} setters, the cache keys those of {@code CacheOptions.Builder} setters, the
  * proxy keys httpclient-osgi's ({@code proxy.host}, …); each default here equals the code's default (a unit test
  * checks the generated metatype against {@code ConnectionOptions.defaults()} and {@code CacheOptions.defaults()}).
+ * Each attribute repeats the declaration of its option ({@code OptionKeys}, {@code CacheKeys}): name = title,
+ * description, default, min and max; {@code MetatypeDefaultsTest} checks that they agree, since annotation values
+ * must be compile-time constants.
  */
 @ObjectClassDefinition(id = "io.pipelane", name = "Pipelane connection defaults",
         description = "Options of every Pipelane connection, unless an endpoint (io.pipelane.endpoint) overrides "
                 + "them. Durations: 500ms, 10s, 2m, 1h, ISO-8601 (PT10S) or a number of milliseconds. Changes "
                 + "apply to new connections; open connections keep their options.")
 @interface DefaultsConfiguration {
-    String DURATION = " Examples: 500ms, 10s, 2m, PT10S; a plain number is milliseconds. Must be positive.";
+    String DURATION = ConfigOption.DURATION_NOTE;
 
     @AttributeDefinition(name = "Persistence", description = "AUTO: the first request goes alone and its response "
             + "decides whether the connection is kept and pipelined. TRUE: assume keep-alive and pipeline at once. "
@@ -53,7 +58,8 @@ import org.osgi.service.metatype.annotations.Option;
     int maxPipelineDepth() default 32;
 
     @AttributeDefinition(name = "Maximum bytes in flight", description = "The most request bytes written and not "
-            + "yet answered (some servers reset deep pipelines when their request buffer fills).", min = "1")
+            + "yet answered (some servers reset deep pipelines when their request buffer fills). A larger request is "
+            + "still sent when nothing else is in flight.", min = "1")
     int maxBytesInFlight() default 32768;
 
     @AttributeDefinition(name = "Pipeline after non-idempotent requests", description = "Whether requests may be "
@@ -62,7 +68,7 @@ import org.osgi.service.metatype.annotations.Option;
     boolean pipelineAfterNonIdempotent() default false;
 
     @AttributeDefinition(name = "Maximum response head bytes", description = "The status line and header fields "
-            + "of one response together.", min = "64")
+            + "of one response together.", min = "64", max = "2147483639")
     int maxResponseHeadBytes() default 65536;
 
     @AttributeDefinition(name = "Maximum header count", description = "Header (or trailer) fields in one response.",
@@ -70,25 +76,25 @@ import org.osgi.service.metatype.annotations.Option;
     int maxHeaderCount() default 128;
 
     @AttributeDefinition(name = "Maximum chunk line bytes", description = "One chunk-size line of a chunked body, "
-            + "extensions included.", min = "8")
+            + "extensions included.", min = "8", max = "2147483639")
     int maxChunkLineBytes() default 4096;
 
     @AttributeDefinition(name = "Maximum buffered body bytes", description = "The largest response body a "
-            + "buffering body handler accepts.", min = "0")
+            + "buffering body handler accepts (at most the largest Java array).", min = "0", max = "2147483639")
     long maxBufferedBodyBytes() default 16777216L;
 
     @AttributeDefinition(name = "Maximum buffered request body bytes", description = "The largest request body "
             + "of unknown length that is buffered to be sent with Content-Length before the connection is known "
-            + "to pipeline.", min = "0")
+            + "to pipeline.", min = "0", max = "2147483639")
     int maxBufferedRequestBodyBytes() default 1048576;
 
     @AttributeDefinition(name = "Cache: keep", description = "Connection cache (ConnectionFactory.cache()): a "
             + "connection with nothing to do for this long is shut down." + DURATION)
-    String keep() default "60s";
+    String keep() default "1m";
 
     @AttributeDefinition(name = "Cache: retry", description = "How many times the cache sends a request that "
             + "failed with RetryException again, on another connection. Never a request that may have been "
-            + "processed, that timed out, or whose body is a one-shot stream.", min = "0")
+            + "processed, that timed out, or whose body is a one-shot stream.", min = "0", max = "100")
     int retry() default 2;
 
     @AttributeDefinition(name = "Cache: parallel", description = "The most connections the cache opens to one "

@@ -3,6 +3,7 @@ package io.pipelane.internal.osgi;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 /**
  * The metatype of an endpoint, factory PID {@code io.pipelane.endpoint} (one configuration, e.g. one
@@ -26,7 +27,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + "https endpoint. Empty: the JDK's default trust store, hostname verification on.", required = false)
     String tls();
 
-    @AttributeDefinition(name = "Persistence (override)", description = "AUTO, TRUE or FALSE.", required = false)
+    @AttributeDefinition(name = "Persistence (override)", description = "AUTO, TRUE or FALSE.", required = false,
+            options = {@Option(value = "AUTO", label = "AUTO (decide from the first response)"),
+                    @Option(value = "TRUE", label = "TRUE (keep-alive, pipeline at once)"),
+                    @Option(value = "FALSE", label = "FALSE (one request per connection)")})
     String persistence();
 
     @AttributeDefinition(name = "Connect timeout (override)", required = false)
@@ -56,25 +60,29 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Pipeline after non-idempotent requests (override)", required = false)
     boolean pipelineAfterNonIdempotent();
 
-    @AttributeDefinition(name = "Maximum response head bytes (override)", required = false, min = "64")
+    @AttributeDefinition(name = "Maximum response head bytes (override)", required = false, min = "64",
+            max = "2147483639")
     int maxResponseHeadBytes();
 
     @AttributeDefinition(name = "Maximum header count (override)", required = false, min = "1")
     int maxHeaderCount();
 
-    @AttributeDefinition(name = "Maximum chunk line bytes (override)", required = false, min = "8")
+    @AttributeDefinition(name = "Maximum chunk line bytes (override)", required = false, min = "8",
+            max = "2147483639")
     int maxChunkLineBytes();
 
-    @AttributeDefinition(name = "Maximum buffered body bytes (override)", required = false, min = "0")
+    @AttributeDefinition(name = "Maximum buffered body bytes (override)", required = false, min = "0",
+            max = "2147483639")
     long maxBufferedBodyBytes();
 
-    @AttributeDefinition(name = "Maximum buffered request body bytes (override)", required = false, min = "0")
+    @AttributeDefinition(name = "Maximum buffered request body bytes (override)", required = false, min = "0",
+            max = "2147483639")
     int maxBufferedRequestBodyBytes();
 
     @AttributeDefinition(name = "Cache: keep (override)", required = false)
     String keep();
 
-    @AttributeDefinition(name = "Cache: retry (override)", required = false, min = "0")
+    @AttributeDefinition(name = "Cache: retry (override)", required = false, min = "0", max = "100")
     int retry();
 
     @AttributeDefinition(name = "Cache: parallel (override)", required = false, min = "1")

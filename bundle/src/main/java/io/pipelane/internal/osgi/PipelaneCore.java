@@ -166,7 +166,7 @@ public final class PipelaneCore implements PipelaneRuntime {
     private void updateExecutorTracker() {
         String target = "";
         if (defaults != null) {
-            String t = defaults.values().string(OptionKeys.EXECUTOR_TARGET);
+            String t = defaults.values().string(OptionKeys.EXECUTOR_TARGET.key());
             target = t == null ? "" : t;
         }
         if (target.equals(executorTarget) && (executorTracker != null || executorError != null || target.isEmpty())) {
@@ -186,7 +186,7 @@ public final class PipelaneCore implements PipelaneRuntime {
             filter = context.createFilter("(&(" + Constants.OBJECTCLASS + "=" + Executor.class.getName() + ")"
                     + target + ")");
         } catch (InvalidSyntaxException e) {
-            executorError = PID + ": key '" + OptionKeys.EXECUTOR_TARGET + "': '" + target
+            executorError = PID + ": key '" + OptionKeys.EXECUTOR_TARGET.key() + "': '" + target
                     + "' is not a valid LDAP filter: " + e.getMessage();
             return;
         }
@@ -321,7 +321,7 @@ public final class PipelaneCore implements PipelaneRuntime {
         if (executorError != null) return "not offered: " + executorError;
         if (result != null && result.defaults() == null) return "not offered: " + result.defaultsError();
         if (!executorTarget.isEmpty() && selectedExecutor() == null) {
-            return "not offered: waiting for an Executor service matching " + OptionKeys.EXECUTOR_TARGET + "="
+            return "not offered: waiting for an Executor service matching " + OptionKeys.EXECUTOR_TARGET.key() + "="
                     + executorTarget;
         }
         String exec = executorTarget.isEmpty() ? "own executor (threads pipelane-io-N)"

@@ -73,9 +73,9 @@ class MetatypeDefaultsTest {
                     "metatype default of " + key + " (" + ads.get(key) + ")");
         }
         assertEquals(OptionKeys.describe(code), OptionKeys.describe(fromMetatype));
-        assertEquals("", ads.get(OptionKeys.EXECUTOR_TARGET), "executor.target is empty by default");
+        assertEquals("", ads.get(OptionKeys.EXECUTOR_TARGET.key()), "executor.target is empty by default");
         Set<String> expected = new TreeSet<>(OptionKeys.keys());
-        expected.add(OptionKeys.EXECUTOR_TARGET);
+        expected.add(OptionKeys.EXECUTOR_TARGET.key());
         expected.addAll(CacheKeys.keys());
         assertEquals(expected, new TreeSet<>(ads.keySet()), "no metatype key without code behind it");
     }
@@ -186,5 +186,70 @@ class MetatypeDefaultsTest {
         Map<String, String> ads = attributes("io.pipelane.tls");
         assertEquals(new TreeSet<>(TlsConfig.KEYS), new TreeSet<>(ads.keySet()));
         assertEquals(String.valueOf(TlsOptions.defaults().hostnameVerification()), ads.get("hostnameVerification"));
+    }
+
+    /** AD id -> its attributes (name, description, type, default, min, max) and the values of its options. */
+    private static Map<String, Map<String, String>> definitions(String pid) throws Exception {
+        var doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(METATYPE.resolve(pid + ".xml").toFile());
+        NodeList ads = doc.getElementsByTagName("AD");
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        for (int i = 0; i < ads.getLength(); i++) {
+            Element ad = (Element) ads.item(i);
+            Map<String, String> attrs = new LinkedHashMap<>();
+            for (String a : List.of("name", "description", "type", "default", "min", "max")) {
+                if (ad.hasAttribute(a)) attrs.put(a, ad.getAttribute(a));
+            }
+            NodeList options = ad.getElementsByTagName("Option");
+            List<String> values = new java.util.ArrayList<>();
+            for (int j = 0; j < options.getLength(); j++) values.add(((Element) options.item(j)).getAttribute("value"));
+            values.sort(null);
+            if (!values.isEmpty()) attrs.put("options", String.join(",", values));
+            out.put(ad.getAttribute("id"), attrs);
+        }
+        return out;
+    }
+
+    /** What the metatype must say of {@code option}: name, description, type, default, min, max, choices. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Map<String, String> expected(ConfigOption<?> option, boolean endpoint) {
+        Map<String, String> attrs = new LinkedHashMap<>();
+        attrs.put("name", endpoint ? option.title() + " (override)" : option.title());
+        if (!endpoint) attrs.put("description", option.metatypeDescription());
+        attrs.put("type", option.type().metatype());
+        if (!endpoint && option.defaultValue() != null) attrs.put("default", ((ConfigOption) option).format(option.defaultValue()));
+        if (option.min() != null && option.type() != ConfigOption.Type.DURATION) {
+            attrs.put("min", String.valueOf(option.min()));
+            Object top = option.type() == ConfigOption.Type.INTEGER ? (Object) Integer.MAX_VALUE : (Object) Long.MAX_VALUE;
+            if (!option.max().equals(top)) attrs.put("max", String.valueOf(option.max()));
+        }
+        List<String> choices = new java.util.ArrayList<>(option.choices());
+        choices.sort(null);
+        if (!choices.isEmpty()) attrs.put("options", String.join(",", choices));
+        return attrs;
+    }
+
+    @Test
+    void everyDefaultsAttributeRepeatsItsDeclaration() throws Exception {
+        Map<String, Map<String, String>> ads = definitions("io.pipelane");
+        List<ConfigOption<?>> declared = OptionDocumentationTest.allOptions();
+        for (ConfigOption<?> option : declared) {
+            assertTrue(ads.containsKey(option.key()), "io.pipelane metatype describes " + option.key());
+            assertEquals(expected(option, false), ads.get(option.key()), "metatype of " + option.key());
+        }
+        assertEquals(declared.size(), ads.size(), "no metatype attribute without a declaration");
+    }
+
+    @Test
+    void everyEndpointOverrideRepeatsItsDeclarationWithoutDefault() throws Exception {
+        Map<String, Map<String, String>> ads = definitions("io.pipelane.endpoint");
+        List<ConfigOption<?>> declared = new java.util.ArrayList<>(OptionKeys.options());
+        declared.addAll(CacheKeys.cacheOptions());
+        declared.addAll(CacheKeys.proxyOptions());
+        for (ConfigOption<?> option : declared) {
+            Map<String, String> ad = new LinkedHashMap<>(ads.get(option.key()));
+            ad.remove("description"); // the endpoint's descriptions say how an override combines, if anything
+            assertEquals(expected(option, true), ad, "endpoint metatype of " + option.key());
+        }
     }
 }
