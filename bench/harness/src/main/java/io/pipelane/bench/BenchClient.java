@@ -1,9 +1,21 @@
 package io.pipelane.bench;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
 /**
- * One client on one connection. {@link #batch} sends {@code depth} GETs of the target path back to back (a
- * client that does not pipeline is only ever asked for depth 1) and returns once every response, body
- * included, has been received; it returns the number of body bytes received, which the harness checks.
+ * One client on one connection, driven in one of two patterns:
+ * <ul>
+ *   <li>{@link #batch}: {@code depth} GETs of the target path back to back, then a wait for each response (a
+ *       client that does not pipeline is only ever asked for depth 1);</li>
+ *   <li>{@link #window}: a sliding window of {@code depth} requests in flight: each completed response issues the
+ *       next request from its completion callback (on the client's own thread), the way an asynchronous caller
+ *       drives a client, until {@code n} responses have completed.</li>
+ * </ul>
+ * Both return the number of body bytes received, which the harness checks.
  */
 abstract class BenchClient implements AutoCloseable {
     final String name;
@@ -18,6 +30,27 @@ abstract class BenchClient implements AutoCloseable {
     abstract boolean pipelines();
 
     abstract long batch(int depth) throws Exception;
+
+    /** Whether this client can be driven by {@link #window}. */
+    boolean windows() {
+        return false;
+    }
+
+    /** The sliding window: fills it from the calling thread, then each completion issues the next request. */
+    long window(int depth, int n) throws Exception {
+        Window w = new Window(n);
+        for (int i = 0; i < depth && w.claim(); i++) issue(w);
+        return w.await(name);
+    }
+
+    /**
+     * Sends one request of the window {@code w}; its completion (on whatever thread the client completes it)
+     * first issues the next request if {@link Window#claim()} allows, then reports {@link Window#done} or
+     * {@link Window#fail}.
+     */
+    void issue(Window w) {
+        throw new UnsupportedOperationException(name + " has no sliding-window driver");
+    }
 
     @Override
     public abstract void close() throws Exception;
@@ -34,6 +67,44 @@ abstract class BenchClient implements AutoCloseable {
 
         String url() {
             return "http://" + authority() + path;
+        }
+    }
+
+    /** The bookkeeping of one sliding-window run; safe for the caller and the client's threads at once. */
+    static final class Window {
+        private final int n;
+        private final AtomicInteger issued = new AtomicInteger();
+        private final AtomicInteger completed = new AtomicInteger();
+        private final AtomicLong bytes = new AtomicLong();
+        private final AtomicReference<Throwable> error = new AtomicReference<>();
+        private final CountDownLatch finished = new CountDownLatch(1);
+
+        Window(int n) {
+            this.n = n;
+        }
+
+        /** Whether one more request may be issued (and counts it). */
+        boolean claim() {
+            return error.get() == null && issued.getAndIncrement() < n;
+        }
+
+        void done(long bodyBytes) {
+            bytes.addAndGet(bodyBytes);
+            if (completed.incrementAndGet() == n) finished.countDown();
+        }
+
+        void fail(Throwable t) {
+            error.compareAndSet(null, t);
+            finished.countDown();
+        }
+
+        long await(String client) throws InterruptedException {
+            if (!finished.await(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(client + ": window timed out, " + completed.get() + " of " + n + " done");
+            }
+            Throwable t = error.get();
+            if (t != null) throw new IllegalStateException(client + ": " + t, t);
+            return bytes.get();
         }
     }
 }

@@ -18,12 +18,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-/** Requests/s by depth per client, one panel per (server, file), drawn with Java2D (headless). */
+/** Requests/s by depth per client, one panel per (server, file, pattern), drawn with Java2D (headless). */
 final class Chart {
     private static final Map<String, Color> COLORS = new LinkedHashMap<>();
 
     static {
         COLORS.put("raw socket", new Color(0x55, 0x55, 0x55));
+        COLORS.put("Netty 4.2", new Color(0x16, 0xa0, 0x85));
         COLORS.put("Pipelane TRUE", new Color(0x1f, 0x77, 0xb4));
         COLORS.put("Pipelane AUTO", new Color(0x6b, 0xae, 0xd6));
         COLORS.put("Vert.x 5", new Color(0x8e, 0x44, 0xad));
@@ -39,7 +40,7 @@ final class Chart {
         System.setProperty("java.awt.headless", "true");
         Map<String, List<Harness.Row>> panels = new LinkedHashMap<>();
         for (Harness.Row r : rows) {
-            panels.computeIfAbsent(r.group.server() + ", " + r.group.file(), x -> new ArrayList<>()).add(r);
+            panels.computeIfAbsent(r.group.server() + ", " + r.group.file() + ", " + r.group.pattern().label(), x -> new ArrayList<>()).add(r);
         }
         int width = 1400;
         int panelHeight = 430;

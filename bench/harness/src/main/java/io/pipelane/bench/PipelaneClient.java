@@ -13,7 +13,8 @@ import io.pipelane.Response;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Pipelane on one connection: {@code depth} calls, then a join on each response (bodies as byte arrays). The
+ * Pipelane on one connection: {@code depth} calls, then a join on each response (bodies as byte arrays); or the
+ * sliding window, where each response's future issues the next call from its completion (the reader thread). The
  * pipeline limits are raised above the deepest batch the harness sends, as a user of deep pipelines would.
  */
 final class PipelaneClient extends BenchClient {
@@ -61,6 +62,27 @@ final class PipelaneClient extends BenchClient {
             bytes += r.body().length;
         }
         return bytes;
+    }
+
+    @Override
+    boolean windows() {
+        return true;
+    }
+
+    @Override
+    void issue(Window w) {
+        connection.call(request, handler).whenComplete((r, error) -> {
+            if (error != null) {
+                w.fail(error);
+                return;
+            }
+            if (r.status() != 200) {
+                w.fail(new IllegalStateException("status " + r.status()));
+                return;
+            }
+            if (w.claim()) issue(w); // from the reader thread that completed this response
+            w.done(r.body().length);
+        });
     }
 
     @Override

@@ -60,6 +60,25 @@ final class VertxClient extends BenchClient {
         return bytes.get();
     }
 
+    @Override
+    boolean windows() {
+        return true;
+    }
+
+    @Override
+    void issue(Window w) {
+        client.request(HttpMethod.GET, target.path())
+                .compose(req -> req.send().compose(VertxClient::bodyOf))
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        w.fail(ar.cause());
+                        return;
+                    }
+                    if (w.claim()) issue(w); // on the event loop
+                    w.done(ar.result().length());
+                });
+    }
+
     private static Future<Buffer> bodyOf(HttpClientResponse resp) {
         if (resp.statusCode() != 200) return Future.failedFuture("status " + resp.statusCode());
         return resp.body();
