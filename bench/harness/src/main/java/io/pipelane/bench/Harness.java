@@ -200,7 +200,7 @@ public final class Harness {
             if (only == null || idleConnections > 0) {
                 int k = idleConnections > 0 ? idleConnections : 1_000;
                 for (String client : IdleRun.CLIENTS) {
-                    if (clientFilter != null && !client.equals(RAW) && clientFilter.stream().noneMatch(client::startsWith)) continue;
+                    if (clientFilter != null && !client.equals(RAW) && clientFilter.stream().noneMatch(f -> f.startsWith(client))) continue;
                     long a0 = nginx.accepts();
                     String row = IdleRun.launch(System.getProperty("java.home"), client, nginx.port, k);
                     idleResults.add(row + String.format(Locale.ROOT, " %,d |", nginx.accepts() - a0 - 1));

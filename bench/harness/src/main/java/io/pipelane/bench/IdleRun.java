@@ -63,7 +63,8 @@ public final class IdleRun {
     /** Runs the idle measurement of {@code client} with the JDK at {@code javaHome}; returns its table row. */
     static String launch(String javaHome, String client, int port, int connections) throws Exception {
         String java = Path.of(javaHome, "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g",
+                "-Didle.holdSeconds=" + Integer.getInteger("idle.holdSeconds", 0), "-cp", System.getProperty("java.class.path"),
                 IdleRun.class.getName(), client, String.valueOf(port), String.valueOf(connections)));
         System.out.println("\n== idle connections: " + client + ", " + connections + " at once (" + java + ")");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -102,6 +103,8 @@ public final class IdleRun {
                     all / 1048576.0, k + 1, threadsOne, threadsAll);
             System.out.printf(Locale.ROOT, "| %s | %s | %,d | %.1f KB | %d | +%d |%n", client,
                     System.getProperty("java.version"), k, (all - one) / 1000.0 / k, threadsAll, threadsAll - threadsOne);
+            // -Didle.holdSeconds=S keeps the connections open for S seconds more, e.g. for jcmd GC.class_histogram
+            Thread.sleep(1000L * Integer.getInteger("idle.holdSeconds", 0));
         }
     }
 
