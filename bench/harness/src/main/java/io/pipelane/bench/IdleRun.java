@@ -31,9 +31,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 
-import java.io.BufferedReader;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
@@ -67,17 +65,7 @@ public final class IdleRun {
                 "-Didle.holdSeconds=" + Integer.getInteger("idle.holdSeconds", 0), "-cp", System.getProperty("java.class.path"),
                 IdleRun.class.getName(), client, String.valueOf(port), String.valueOf(connections)));
         System.out.println("\n== idle connections: " + client + ", " + connections + " at once (" + java + ")");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String row = null;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                System.out.println("  " + line);
-                if (line.startsWith("| ")) row = line;
-            }
-        }
-        if (!p.waitFor(10, TimeUnit.MINUTES)) p.destroyForcibly();
-        return row != null ? row : "| " + client + " | failed: see the log | | | | |";
+        return ChildRun.tableRow(cmd, "| " + client + " | failed: see the log | | | | |");
     }
 
     /** One client kind: opens a connection and completes one GET on it. */

@@ -9,11 +9,8 @@ import io.pipelane.Persistence;
 import io.pipelane.Request;
 import io.pipelane.Response;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,17 +38,7 @@ public final class ScaleRun {
                 ScaleRun.class.getName(), String.valueOf(port)));
         if (connections > 0) cmd.add(String.valueOf(connections));
         System.out.println("\n== scale run: " + String.join(" ", cmd.subList(0, 2)) + " ...");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String row = null;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                System.out.println("  " + line);
-                if (line.startsWith("| ")) row = line;
-            }
-        }
-        if (!p.waitFor(10, TimeUnit.MINUTES)) p.destroyForcibly();
-        return row != null ? row : "| " + javaHome + " | failed: see the log | | | | | | | |";
+        return ChildRun.tableRow(cmd, "| " + javaHome + " | failed: see the log | | | | | | | |");
     }
 
     public static void main(String[] args) throws Exception {
