@@ -1,6 +1,8 @@
 package io.pipelane;
 
-import java.net.IDN;
+import io.pipelane.internal.codec.HostNames;
+import io.pipelane.internal.codec.Printable;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -9,6 +11,12 @@ import java.util.Objects;
 /**
  * Where a connection goes: {@code http://host:port}, {@code https://host:port}, or HTTP over a Unix domain
  * socket. Immutable.
+ *
+ * <p>A host is an IP address or a DNS name of letters, digits, {@code -}, {@code _} and dots, optionally with one
+ * trailing dot (a fully qualified name: kept in {@code Host} and for name resolution, left out of TLS's server
+ * name). An international name is converted to its ASCII (punycode) form by IDNA with the STD3 rules and checked
+ * again, so a full-width {@code ／ ＠ ： ＃} can never become a delimiter. Anything else is refused here, before a
+ * connection exists.
  *
  * <p>As a URI, a Unix socket endpoint is written {@code unix:/path/to/socket} (or {@code unix:///path}); its
  * requests carry {@code Host: localhost} unless the request sets a {@code Host} header itself.
@@ -84,21 +92,23 @@ public final class Endpoint {
         try {
             return of(URI.create(uri.trim()));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid endpoint URI '" + uri + "': " + e.getMessage(), e);
+            throw new IllegalArgumentException("invalid endpoint URI " + Printable.singleQuote(uri) + ": "
+                    + Printable.escape(e.getMessage()), e);
         }
     }
 
     /** See {@link #of(String)}. */
     public static Endpoint of(URI uri) {
+        String quoted = Printable.singleQuote(uri);
         String scheme = uri.getScheme();
         if (scheme == null) {
-            throw new IllegalArgumentException("endpoint URI '" + uri + "' has no scheme (http, https or unix)");
+            throw new IllegalArgumentException("endpoint URI " + quoted + " has no scheme (http, https or unix)");
         }
         switch (scheme.toLowerCase(Locale.ROOT)) {
             case "unix": {
                 String path = uri.getPath();
                 if (path == null || path.isEmpty()) {
-                    throw new IllegalArgumentException("unix endpoint URI '" + uri + "' has no socket path");
+                    throw new IllegalArgumentException("unix endpoint URI " + quoted + " has no socket path");
                 }
                 return unix(Path.of(path));
             }
@@ -106,39 +116,51 @@ public final class Endpoint {
             case "https": {
                 Scheme s = scheme.equalsIgnoreCase("http") ? Scheme.HTTP : Scheme.HTTPS;
                 String host = uri.getHost();
+                int port = uri.getPort();
+                if (host == null && uri.getRawAuthority() != null) {
+                    // java.net.URI reads a name with '_' as a registry-based authority, without host and port:
+                    // split it here; HostNames checks the host.
+                    String authority = uri.getRawAuthority();
+                    if (authority.indexOf('@') >= 0) {
+                        throw new IllegalArgumentException("endpoint URI " + quoted + " must not carry user info");
+                    }
+                    int colon = authority.lastIndexOf(':');
+                    host = colon < 0 ? authority : authority.substring(0, colon);
+                    port = colon < 0 ? -1 : parsePort(authority.substring(colon + 1), quoted);
+                }
                 if (host == null) {
-                    throw new IllegalArgumentException("endpoint URI '" + uri + "' has no host");
+                    throw new IllegalArgumentException("endpoint URI " + quoted + " has no host");
                 }
                 if (uri.getRawUserInfo() != null) {
-                    throw new IllegalArgumentException("endpoint URI '" + uri + "' must not carry user info");
+                    throw new IllegalArgumentException("endpoint URI " + quoted + " must not carry user info");
                 }
                 String path = uri.getRawPath();
                 if ((path != null && !path.isEmpty() && !path.equals("/")) || uri.getRawQuery() != null
                         || uri.getRawFragment() != null) {
-                    throw new IllegalArgumentException("endpoint URI '" + uri
-                            + "' must not have a path, query or fragment: give the path in the request");
+                    throw new IllegalArgumentException("endpoint URI " + quoted
+                            + " must not have a path, query or fragment: give the path in the request");
                 }
                 if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
-                int port = uri.getPort() == -1 ? s.defaultPort : uri.getPort();
+                if (port == -1) port = s.defaultPort;
                 return new Endpoint(s, checkHost(host), checkPort(port), null);
             }
             default:
-                throw new IllegalArgumentException("unsupported scheme '" + scheme + "' in endpoint URI '" + uri
-                        + "' (http, https or unix)");
+                throw new IllegalArgumentException("unsupported scheme " + Printable.singleQuote(scheme)
+                        + " in endpoint URI "
+                        + quoted + " (http, https or unix)");
         }
     }
 
     private static String checkHost(String host) {
         Objects.requireNonNull(host, "host");
-        if (host.isEmpty()) throw new IllegalArgumentException("empty host");
-        for (int i = 0; i < host.length(); i++) {
-            char c = host.charAt(i);
-            if (c <= ' ' || c == '/' || c == '@' || c == '?' || c == '#' || c == 0x7f) {
-                throw new IllegalArgumentException("invalid character in host '" + host + "'");
-            }
+        return HostNames.normalize(host);
+    }
+
+    private static int parsePort(String digits, String quotedUri) {
+        if (digits.isEmpty() || digits.length() > 5 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new IllegalArgumentException("endpoint URI " + quotedUri + " has an invalid port");
         }
-        // Non-ASCII names travel as their ASCII (punycode) form, in Host and in SNI.
-        return host.chars().allMatch(c -> c < 0x80) ? host.toLowerCase(Locale.ROOT) : IDN.toASCII(host);
+        return Integer.parseInt(digits);
     }
 
     private static int checkPort(int port) {

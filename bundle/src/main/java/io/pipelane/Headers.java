@@ -1,6 +1,7 @@
 package io.pipelane;
 
 import io.pipelane.internal.codec.HttpSyntax;
+import io.pipelane.internal.codec.TrustedHeaders;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,6 +21,11 @@ import java.util.Set;
  */
 public final class Headers {
     private static final Headers EMPTY = new Headers(new String[0], 0);
+
+    static {
+        // The response parser wraps the fields it has checked without a copy; only through this internal door.
+        TrustedHeaders.install((namesAndValues, size) -> size == 0 ? EMPTY : new Headers(namesAndValues, size));
+    }
 
     /** name0, value0, name1, value1, ... */
     private final String[] fields;
@@ -45,16 +51,6 @@ public final class Headers {
             b.add(namesAndValues[i], namesAndValues[i + 1]);
         }
         return b.build();
-    }
-
-    /**
-     * Wraps fields that the response parser has already checked. Not for applications: it skips validation.
-     *
-     * @param namesAndValues alternating names and values; the array is taken over, not copied
-     * @param size           the number of fields (pairs) used in the array
-     */
-    public static Headers ofTrusted(String[] namesAndValues, int size) {
-        return size == 0 ? EMPTY : new Headers(namesAndValues, size);
     }
 
     public static Builder builder() {

@@ -1,5 +1,7 @@
 package io.pipelane;
 
+import io.pipelane.internal.codec.Printable;
+
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -164,7 +166,8 @@ public final class NoProxy {
             String host;
             if (s.startsWith("[")) {
                 int close = s.indexOf(']');
-                if (close < 0) throw new IllegalArgumentException("no-proxy entry '" + item + "': missing ']'");
+                if (close < 0) throw new IllegalArgumentException("no-proxy entry " + Printable.singleQuote(item)
+                        + ": missing ']'");
                 host = s.substring(1, close);
                 String rest = s.substring(close + 1);
                 if (rest.startsWith("/")) { // [fd00::]/8
@@ -172,7 +175,8 @@ public final class NoProxy {
                 } else if (rest.startsWith(":")) {
                     port = port(item, rest.substring(1));
                 } else if (!rest.isEmpty()) {
-                    throw new IllegalArgumentException("no-proxy entry '" + item + "': unexpected '" + rest + "'");
+                    throw new IllegalArgumentException("no-proxy entry " + Printable.singleQuote(item)
+                            + ": unexpected " + Printable.singleQuote(rest));
                 }
             } else {
                 int colon = s.indexOf(':');
@@ -187,16 +191,19 @@ public final class NoProxy {
             if (slash >= 0) {
                 byte[] net = ipLiteral(host.substring(0, slash));
                 if (net == null) {
-                    throw new IllegalArgumentException("no-proxy entry '" + item + "': a CIDR block needs an address");
+                    throw new IllegalArgumentException("no-proxy entry " + Printable.singleQuote(item)
+                            + ": a CIDR block needs an address");
                 }
                 int bits;
                 try {
                     bits = Integer.parseInt(host.substring(slash + 1));
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("no-proxy entry '" + item + "': bad CIDR prefix", e);
+                    throw new IllegalArgumentException("no-proxy entry " + Printable.singleQuote(item)
+                            + ": bad CIDR prefix", e);
                 }
                 if (bits < 0 || bits > net.length * 8) {
-                    throw new IllegalArgumentException("no-proxy entry '" + item + "': CIDR prefix " + bits
+                    throw new IllegalArgumentException("no-proxy entry " + Printable.singleQuote(item)
+                            + ": CIDR prefix " + bits
                             + " out of range");
                 }
                 return new Entry(null, net, bits, port);
@@ -206,7 +213,8 @@ public final class NoProxy {
             if (address != null) return new Entry(null, address, address.length * 8, port);
             while (host.startsWith(".")) host = host.substring(1);
             if (host.startsWith("*.")) host = host.substring(2); // a common spelling of the same thing
-            if (host.isEmpty()) throw new IllegalArgumentException("no-proxy entry '" + item + "' names no host");
+            if (host.isEmpty()) throw new IllegalArgumentException("no-proxy entry " + Printable.singleQuote(item)
+                    + " names no host");
             return new Entry(host, null, 0, port);
         }
 
@@ -216,7 +224,8 @@ public final class NoProxy {
                 if (p < 1 || p > 65535) throw new NumberFormatException();
                 return p;
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("no-proxy entry '" + item + "': bad port '" + text + "'");
+                throw new IllegalArgumentException("no-proxy entry " + Printable.singleQuote(item) + ": bad port "
+                        + Printable.singleQuote(text));
             }
         }
 

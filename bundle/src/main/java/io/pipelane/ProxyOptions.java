@@ -1,5 +1,7 @@
 package io.pipelane;
 
+import io.pipelane.internal.codec.Printable;
+
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -60,17 +62,21 @@ public final class ProxyOptions {
         try {
             u = URI.create(s);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid proxy URI '" + redact(uri) + "': " + e.getMessage(), e);
+            throw new IllegalArgumentException("invalid proxy URI " + Printable.singleQuote(redact(uri)) + ": "
+                    + Printable.escape(e.getMessage()), e);
         }
         String scheme = u.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http")) {
-            throw new IllegalArgumentException("unsupported proxy scheme '" + scheme + "' in '" + redact(uri)
-                    + "': only http proxies are supported");
+            throw new IllegalArgumentException("unsupported proxy scheme " + Printable.singleQuote(scheme) + " in "
+                    + Printable.singleQuote(redact(uri)) + ": only http proxies are supported");
         }
-        if (u.getHost() == null) throw new IllegalArgumentException("proxy URI '" + redact(uri) + "' has no host");
+        if (u.getHost() == null) {
+            throw new IllegalArgumentException("proxy URI " + Printable.singleQuote(redact(uri)) + " has no host");
+        }
         String path = u.getRawPath();
         if ((path != null && !path.isEmpty() && !path.equals("/")) || u.getRawQuery() != null) {
-            throw new IllegalArgumentException("proxy URI '" + redact(uri) + "' must not have a path or query");
+            throw new IllegalArgumentException("proxy URI " + Printable.singleQuote(redact(uri))
+                    + " must not have a path or query");
         }
         String host = u.getHost();
         if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);

@@ -1,13 +1,18 @@
 package io.pipelane;
 
+import io.pipelane.internal.codec.HostNames;
 import io.pipelane.internal.codec.HttpSyntax;
+import io.pipelane.internal.codec.Printable;
 
 import java.util.Locale;
 import java.util.Objects;
 
 /**
  * An immutable HTTP request: method, request-target (origin-form, e.g. {@code /items?id=7}), header fields
- * and body. The {@code Host} header is added from the connection's endpoint unless set here; framing headers
+ * and body. The {@code Host} header is added from the connection's endpoint unless set here: a {@code Host} set
+ * here replaces the endpoint's (one {@code Host} field is ever sent; its value must be {@code host[:port]}, RFC
+ * 9110 §7.2, checked when it is set, and a second {@link Builder#header} with {@code Host} is refused: use
+ * {@link Builder#setHeader} to replace it); framing headers
  * ({@code Content-Length}, {@code Transfer-Encoding}) and {@code Connection} are Pipelane's to write and are
  * refused here.
  *
@@ -130,7 +135,8 @@ public final class Request {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(target, "target");
             if (!HttpSyntax.isToken(method)) {
-                throw new IllegalArgumentException("invalid method \"" + method + "\": a method is a token");
+                throw new IllegalArgumentException("invalid method " + Printable.quote(method)
+                        + ": a method is a token");
             }
             if (method.equals("CONNECT")) {
                 throw new IllegalArgumentException("CONNECT is not a request of a Connection: proxies open tunnels");
@@ -150,14 +156,18 @@ public final class Request {
          * @throws IllegalArgumentException naming the header when it is invalid or a framing header
          */
         public Builder header(String name, String value) {
-            checkNotManaged(name);
+            checkNotManaged(name, value);
+            if ("host".equalsIgnoreCase(name) && headers.build().contains("Host")) {
+                throw new IllegalArgumentException("header \"Host\" is set already: a request has one Host"
+                        + " (RFC 9112 §3.2); use setHeader to replace it");
+            }
             headers.add(name, value);
             return this;
         }
 
         /** Replaces every field of this name by one. */
         public Builder setHeader(String name, String value) {
-            checkNotManaged(name);
+            checkNotManaged(name, value);
             headers.set(name, value);
             return this;
         }
@@ -180,16 +190,19 @@ public final class Request {
             return new Request(this);
         }
 
-        private static void checkNotManaged(String name) {
+        private static void checkNotManaged(String name, String value) {
             if (name == null) return;
             switch (name.toLowerCase(Locale.ROOT)) {
+                case "host":
+                    if (value != null) HostNames.checkHostHeader(value);
+                    break;
                 case "content-length":
                 case "transfer-encoding":
-                    throw new IllegalArgumentException("header \"" + name
-                            + "\" is not set by hand: Pipelane frames the body from RequestBody.contentLength()");
+                    throw new IllegalArgumentException("header " + Printable.quote(name)
+                            + " is not set by hand: Pipelane frames the body from RequestBody.contentLength()");
                 case "connection":
-                    throw new IllegalArgumentException("header \"" + name
-                            + "\" is not set by hand: use Persistence and Connection.shutdown()");
+                    throw new IllegalArgumentException("header " + Printable.quote(name)
+                            + " is not set by hand: use Persistence and Connection.shutdown()");
                 default:
                     // any other header is the application's
             }

@@ -1,5 +1,7 @@
 package io.pipelane;
 
+import io.pipelane.internal.codec.Printable;
+
 /** No endpoint of that name is configured (or it was deleted). The message names it. */
 public class UnknownEndpointException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
@@ -7,7 +9,7 @@ public class UnknownEndpointException extends IllegalArgumentException {
     private final String endpointName;
 
     public UnknownEndpointException(String endpointName) {
-        super("no endpoint named '" + endpointName + "' is configured");
+        super("no endpoint named " + Printable.singleQuote(endpointName) + " is configured");
         this.endpointName = endpointName;
     }
 

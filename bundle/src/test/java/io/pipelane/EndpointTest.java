@@ -3,6 +3,7 @@ package io.pipelane;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 
@@ -65,10 +66,67 @@ class EndpointTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Endpoint.http("example.com", 65536))
                 .getMessage().contains("port 65536"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Endpoint.http("bad host", 80))
-                .getMessage().contains("host 'bad host'"));
+                .getMessage().contains("invalid host \"bad host\""));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Endpoint.http("", 80))
                 .getMessage().contains("empty host"));
         assertThrows(NullPointerException.class, () -> Endpoint.unix(null));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"evil.example\uff03.trusted.example", "evil.example\uff0f.trusted.example",
+        "evil.example\uff20.trusted.example", "evil.example\uff1a80.trusted.example", "a\u3000b.example",
+        "evil.example\ufe5f.trusted.example"})
+    void fullWidthDelimitersAreRefusedNeverConverted(String host) {
+        // IDNA maps these to '#', '/', '@', ':' and a space: a lenient conversion would hand a proxy
+        // "http://evil.example#.trusted.example/", whose host is evil.example.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Endpoint.http(host, 80));
+        assertTrue(e.getMessage().startsWith("invalid international host name"), e.getMessage());
+        IllegalArgumentException viaUri = assertThrows(IllegalArgumentException.class,
+                () -> Endpoint.of("http://" + host + "/"));
+        assertFalse(viaUri.getMessage().contains("#."), viaUri.getMessage());
+    }
+
+    @Test
+    void namesWithUnderscoreOrATrailingDotAreKept() {
+        Endpoint underscore = Endpoint.of("https://A_B.svc.test:8443");
+        assertEquals("a_b.svc.test", underscore.host());
+        assertEquals(8443, underscore.port());
+        assertEquals("a_b.svc.test:8443", underscore.authority());
+        assertEquals(underscore, Endpoint.of(underscore.toUri()));
+        assertEquals("a_b.svc.test", Endpoint.of("http://a_b.svc.test").host());
+        Endpoint fqdn = Endpoint.of("https://localhost.:8443");
+        assertEquals("localhost.", fqdn.host(), "the trailing dot stays in the authority (curl, browsers)");
+        assertEquals("localhost.:8443", fqdn.authority());
+        assertEquals("xn--bcher-kva.example.", Endpoint.http("B\u00fccher.example.", 80).host());
+        assertEquals("example.com", Endpoint.http("example\uff0ecom", 80).host(), "a full-width dot is a dot");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"a..b", ".a", "a.b..", "a b", "a/b", "a@b", "a?b", "a#b", "a%41", "a\u0000b",
+        "a!b", "a+b"})
+    void invalidAsciiHostsAreRefused(String host) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Endpoint.http(host, 80));
+        assertTrue(e.getMessage().contains("invalid host"), e.getMessage());
+        assertFalse(e.getMessage().contains("\u0000"), "no raw control character in the message");
+    }
+
+    @Test
+    void labelsAndNamesOverTheDnsLimitsAreRefused() {
+        assertEquals("a".repeat(63) + ".example", Endpoint.http("a".repeat(63) + ".example", 80).host());
+        assertThrows(IllegalArgumentException.class, () -> Endpoint.http("a".repeat(64) + ".example", 80));
+        String long253 = ("a".repeat(49) + ".").repeat(5) + "abc"; // 253 characters
+        assertEquals(253, long253.length());
+        assertEquals(long253, Endpoint.http(long253, 80).host());
+        assertEquals(long253 + ".", Endpoint.http(long253 + ".", 80).host());
+        assertThrows(IllegalArgumentException.class, () -> Endpoint.http(long253 + "a", 80));
+    }
+
+    @Test
+    void uriWithLineBreaksGivesAMessageWithout() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Endpoint.of("http://exa\r\nWARNING: forged\r\nmple.com"));
+        assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\r"), e.getMessage());
+        assertTrue(e.getMessage().contains("exa\\x0D\\x0AWARNING"), e.getMessage());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -116,4 +116,15 @@ class HeadersValidationTest {
                 () -> Headers.of("X-A", "1", "X-B", "2\r\n"));
         assertTrue(e.getMessage().contains("header \"X-B\""), e.getMessage());
     }
+
+    @Test
+    void theExportedApiHasNoWayAroundValidation() {
+        // Unvalidated headers are built only by the response parser, through an internal package.
+        for (java.lang.reflect.Method m : Headers.class.getMethods()) {
+            assertTrue(!m.getName().toLowerCase(java.util.Locale.ROOT).contains("trusted"), m.toString());
+        }
+        assertThrows(IllegalStateException.class, () -> io.pipelane.internal.codec.TrustedHeaders.install(
+                (namesAndValues, size) -> null), "only Headers installs the wrapper, once");
+        assertEquals("X-A", io.pipelane.internal.codec.TrustedHeaders.of(new String[] {"X-A", "1"}, 1).name(0));
+    }
 }

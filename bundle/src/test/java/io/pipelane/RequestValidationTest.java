@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -45,6 +47,33 @@ class RequestValidationTest {
     void theHostHeaderMayBeSet() {
         Request r = Request.builder("GET", "/").header("Host", "virtual.example").build();
         assertEquals("virtual.example", r.headers().first("host"));
+    }
+
+    @Test
+    void aSecondHostIsRefusedAndSetHeaderReplacesIt() {
+        Request.Builder b = Request.builder("GET", "/").header("Host", "a.example");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.header("host", "b.example"));
+        assertTrue(e.getMessage().contains("use setHeader to replace it"), e.getMessage());
+        Request r = b.setHeader("HOST", "c.example:8080").build();
+        assertEquals(List.of("c.example:8080"), r.headers().all("Host"), "one Host field, the last one set");
+    }
+
+    @ParameterizedTest(name = "Host [{0}]")
+    @ValueSource(strings = {"a.example", "a.example:8080", "A_B.svc.test", "localhost.:443", "127.0.0.1:80",
+        "[::1]", "[2001:db8::1]:8443", "xn--bcher-kva.example"})
+    void validHostValuesAreAccepted(String host) {
+        assertEquals(host, Request.builder("GET", "/").header("Host", host).build().headers().first("Host"));
+    }
+
+    @ParameterizedTest(name = "Host [{0}]")
+    @ValueSource(strings = {"", "a b", "a/b", "a@b.example", "a.example:", "a.example:x", "a.example:65536",
+        "a.example:80:80", "[::1", "[a.example]", "::1", "b\u00fccher.example", "a..b", "a#b", "[::1]x",
+        "a.example:123456"})
+    void invalidHostValuesAreRefused(String host) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Request.builder("GET", "/").header("Host", host));
+        assertTrue(e.getMessage().startsWith("invalid Host header"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Request.builder("GET", "/").setHeader("Host", host));
     }
 
     @ParameterizedTest(name = "target [{0}]")

@@ -3,6 +3,7 @@ package io.pipelane.inject;
 import io.pipelane.CacheOptions;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.Endpoint;
+import io.pipelane.internal.codec.Printable;
 import io.pipelane.internal.config.CacheKeys;
 import io.pipelane.internal.config.ConfigException;
 import io.pipelane.internal.config.ConfigValues;
@@ -85,7 +86,7 @@ public final class PipelaneSettings {
      */
     public ConnectionOptions connectionOptions(String name) {
         Endpoint endpoint = endpoints.get(name);
-        if (endpoint == null) throw new IllegalArgumentException("no endpoint named '" + name + "'");
+        if (endpoint == null) throw new IllegalArgumentException("no endpoint named " + Printable.singleQuote(name));
         ConnectionOptions own = endpointOptions.get(name);
         ConnectionOptions options = own != null ? own : defaultOptions;
         if (options.proxy() != null) return own;

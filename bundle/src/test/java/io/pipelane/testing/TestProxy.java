@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -53,6 +55,7 @@ public final class TestProxy implements AutoCloseable {
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
+    private final Map<String, String> hosts = new ConcurrentHashMap<>();
     private volatile boolean closing;
 
     /** @param requiredAuthorization the {@code Proxy-Authorization} value required, or null for none */
@@ -63,6 +66,14 @@ public final class TestProxy implements AutoCloseable {
 
     public int port() {
         return server.port();
+    }
+
+    /**
+     * Makes the proxy resolve {@code name} to {@code address} when it opens a tunnel, like a hosts file of its own:
+     * a test can reach a name that no resolver knows (a trailing dot, an underscore) without touching the machine.
+     */
+    public void resolve(String name, String address) {
+        hosts.put(name, address);
     }
 
     /** Client connections accepted so far. */
@@ -167,6 +178,7 @@ public final class TestProxy implements AutoCloseable {
         int colon = target.lastIndexOf(':');
         String host = target.substring(0, colon);
         if (host.startsWith("[")) host = host.substring(1, host.length() - 1);
+        host = hosts.getOrDefault(host, host);
         Socket upstream;
         try {
             upstream = new Socket(host, Integer.parseInt(target.substring(colon + 1)));

@@ -14,6 +14,7 @@ import io.pipelane.ProxyOptions;
 import io.pipelane.Request;
 import io.pipelane.Response;
 import io.pipelane.RetryException;
+import io.pipelane.internal.codec.Printable;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -347,7 +348,7 @@ final class Pool {
             s.pending.clear();
             s.reserved = 0;
         }
-        LOG.log(System.Logger.Level.DEBUG, () -> "cannot connect to " + key + ": " + error);
+        LOG.log(System.Logger.Level.DEBUG, () -> Printable.line("cannot connect to " + key + ": " + error));
         for (Attempt<?> a : failed) {
             fail(a, error instanceof RetryException ? error : new RetryException(a.request
                     + " was not sent: cannot connect to " + key + ": " + message(error), error));
@@ -473,8 +474,8 @@ final class Pool {
             if (a.retries < options.retry()) {
                 a.retries++;
                 retries.incrementAndGet();
-                LOG.log(System.Logger.Level.DEBUG, () -> "sending " + a.request + " to " + key + " again ("
-                        + a.retries + " of " + options.retry() + "): " + error.getMessage());
+                LOG.log(System.Logger.Level.DEBUG, () -> Printable.line("sending " + a.request + " to " + key
+                        + " again (" + a.retries + " of " + options.retry() + "): " + error.getMessage()));
                 requeue(a);
                 return;
             }

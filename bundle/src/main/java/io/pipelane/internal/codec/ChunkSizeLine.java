@@ -36,12 +36,12 @@ final class ChunkSizeLine {
             int d = hexValue(b[i]);
             if (d < 0) break;
             if (size > (Long.MAX_VALUE >>> 4)) {
-                throw new MalformedResponseException("chunk size overflows: " + ResponseParser.printable(b, off, end));
+                throw new MalformedResponseException("chunk size overflows: " + Printable.quote(b, off, end));
             }
             size = (size << 4) | d;
         }
         if (i == off) {
-            throw new MalformedResponseException("invalid chunk-size line " + ResponseParser.printable(b, off, end));
+            throw new MalformedResponseException("invalid chunk-size line " + Printable.quote(b, off, end));
         }
         if (i < end) checkExtensions(b, off, i, end);
         return size;
@@ -52,7 +52,7 @@ final class ChunkSizeLine {
         for (int k = from; k < end; k++) {
             if (!HttpSyntax.isFieldValueByte(b[k])) {
                 throw new MalformedResponseException("invalid character " + HttpSyntax.describe(b[k] & 0xff)
-                        + " in a chunk extension of chunk-size line " + ResponseParser.printable(b, off, end));
+                        + " in a chunk extension of chunk-size line " + Printable.quote(b, off, end));
             }
         }
         int i = from;
@@ -67,7 +67,8 @@ final class ChunkSizeLine {
             }
             int nameStart = skipBws(b, j + 1, end);
             int nameEnd = skipToken(b, nameStart, end);
-            if (nameEnd == nameStart) throw invalid(b, off, end, "empty chunk extension name at index " + (nameStart - off));
+            if (nameEnd == nameStart) throw invalid(b, off, end, "empty chunk extension name at index "
+                    + (nameStart - off));
             i = nameEnd;
             int eq = skipBws(b, nameEnd, end);
             if (eq < end && b[eq] == '=') {
@@ -103,7 +104,7 @@ final class ChunkSizeLine {
     }
 
     private static MalformedResponseException invalid(byte[] b, int off, int end, String problem) {
-        return new MalformedResponseException("invalid chunk-size line " + ResponseParser.printable(b, off, end)
+        return new MalformedResponseException("invalid chunk-size line " + Printable.quote(b, off, end)
                 + ": " + problem + " (RFC 9112 §7.1.1)");
     }
 

@@ -116,18 +116,13 @@ public final class HttpSyntax {
         if (c == '\r') return "CR";
         if (c == '\n') return "LF";
         if (c == 0) return "NUL";
-        if (c < 0x20 || c == 0x7f) return String.format("0x%02X", c);
+        if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return String.format("0x%02X", c);
+        if (c == 0x2028 || c == 0x2029) return String.format("U+%04X", c);
         return "'" + (char) c + "' (U+" + String.format("%04X", c) + ")";
     }
 
+    /** {@code s} for a message: quoted, control characters escaped, cut when long ({@link Printable#quote}). */
     static String quote(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length() && i < 80; i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02X", (int) c));
-            else b.append(c);
-        }
-        if (s.length() > 80) b.append("...");
-        return b.append('"').toString();
+        return Printable.quote(s);
     }
 }

@@ -312,7 +312,7 @@ public final class ResponseParser {
             case TRAILERS:
                 sectionBytes += lineBytes;
                 if (end == off) {
-                    complete(Headers.ofTrusted(Arrays.copyOf(fields, 2 * fieldCount), fieldCount), listener);
+                    complete(TrustedHeaders.of(Arrays.copyOf(fields, 2 * fieldCount), fieldCount), listener);
                 } else {
                     parseField(b, off, end, "trailer");
                 }
@@ -336,12 +336,12 @@ public final class ResponseParser {
         // HTTP/1.1 200
         if (n < 12 || !startsWith(b, off, HTTP_SLASH) || b[off + 5] != '1' || b[off + 6] != '.'
                 || !isDigit(b[off + 7]) || b[off + 8] != ' ') {
-            throw new MalformedResponseException("invalid status line " + printable(b, off, end)
+            throw new MalformedResponseException("invalid status line " + Printable.quote(b, off, end)
                     + ": expected HTTP/1.x followed by a space");
         }
         version = b[off + 7] == '0' ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
         if (!isDigit(b[off + 9]) || !isDigit(b[off + 10]) || !isDigit(b[off + 11]) || b[off + 9] == '0') {
-            throw new MalformedResponseException("invalid status code in status line " + printable(b, off, end));
+            throw new MalformedResponseException("invalid status code in status line " + Printable.quote(b, off, end));
         }
         status = (b[off + 9] - '0') * 100 + (b[off + 10] - '0') * 10 + (b[off + 11] - '0');
         if (n == 12) {
@@ -349,13 +349,13 @@ public final class ResponseParser {
             return;
         }
         if (b[off + 12] != ' ') {
-            throw new MalformedResponseException("invalid status line " + printable(b, off, end)
+            throw new MalformedResponseException("invalid status line " + Printable.quote(b, off, end)
                     + ": the status code is followed by " + HttpSyntax.describe(b[off + 12] & 0xff));
         }
         for (int i = off + 13; i < end; i++) {
             if (!HttpSyntax.isFieldValueByte(b[i])) {
                 throw new MalformedResponseException("invalid character " + HttpSyntax.describe(b[i] & 0xff)
-                        + " in the reason phrase of status line " + printable(b, off, end));
+                        + " in the reason phrase of status line " + Printable.quote(b, off, end));
             }
         }
         reason = status == 200 && end - off == 15 && b[off + 13] == 'O' && b[off + 14] == 'K'
@@ -387,14 +387,16 @@ public final class ResponseParser {
             if (!HttpSyntax.isTchar(c)) {
                 if (c == ' ' || c == '\t') {
                     throw new MalformedResponseException("whitespace between " + what + " field name "
-                            + printable(b, off, i) + " and the colon (RFC 9112 §5.1)");
+                            + Printable.quote(b, off, i) + " and the colon (RFC 9112 §5.1)");
                 }
                 throw new MalformedResponseException("invalid character " + HttpSyntax.describe(c & 0xff) + " in "
-                        + what + " field name " + printable(b, off, i + 1));
+                        + what + " field name " + Printable.quote(b, off, i + 1));
             }
         }
-        if (colon < 0) throw new MalformedResponseException(what + " line without a colon: " + printable(b, off, end));
-        if (colon == off) throw new MalformedResponseException("empty " + what + " field name: " + printable(b, off, end));
+        if (colon < 0) throw new MalformedResponseException(what + " line without a colon: "
+                + Printable.quote(b, off, end));
+        if (colon == off) throw new MalformedResponseException("empty " + what + " field name: "
+                + Printable.quote(b, off, end));
         if (fieldCount == limits.maxHeaderCount) {
             throw new LimitExceededException("maxHeaderCount", limits.maxHeaderCount, "too many " + what + " fields");
         }
@@ -428,7 +430,7 @@ public final class ResponseParser {
     }
 
     private void endOfHead(Listener listener) throws IOException {
-        Headers headers = Headers.ofTrusted(Arrays.copyOf(fields, 2 * fieldCount), fieldCount);
+        Headers headers = TrustedHeaders.of(Arrays.copyOf(fields, 2 * fieldCount), fieldCount);
         ResponseHead head = new ResponseHead(version, status, reason, headers);
         if (status < 200) {
             if (status == 101) {
@@ -490,17 +492,5 @@ public final class ResponseParser {
             if (b[off + i] != prefix[i]) return false;
         }
         return true;
-    }
-
-    /** A line for an error message: quoted, control characters escaped, at most 100 characters. */
-    static String printable(byte[] b, int off, int end) {
-        StringBuilder s = new StringBuilder("\"");
-        for (int i = off; i < end && i < off + 100; i++) {
-            int c = b[i] & 0xff;
-            if (c < 0x20 || c >= 0x7f) s.append(String.format("\\x%02X", c));
-            else s.append((char) c);
-        }
-        if (end - off > 100) s.append("...");
-        return s.append('"').toString();
     }
 }

@@ -5,6 +5,7 @@ import io.pipelane.Endpoint;
 import io.pipelane.NoProxy;
 import io.pipelane.ProxyOptions;
 import io.pipelane.ProxyRules;
+import io.pipelane.internal.codec.Printable;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -229,11 +230,14 @@ public final class CacheKeys {
                     + "if needed, proxy.user and proxy.password)" : ""));
         }
         if (host.contains("://") || host.contains("/") || host.contains("@")) {
-            throw values.error(PROXY_HOST, "'" + (host.contains("@") ? MASK : host) + "' is not a host name or "
+            throw values.error(PROXY_HOST, Printable.singleQuote(host.contains("@") ? MASK : host)
+                    + " is not a host name or "
                     + "address (give the port in proxy.port, credentials in proxy.user and proxy.password)");
         }
         if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
-        if (!values.has(PROXY_PORT)) throw values.error(PROXY_PORT, "missing: the port of proxy " + host + " (e.g. 3128)");
+        if (!values.has(PROXY_PORT)) {
+            throw values.error(PROXY_PORT, "missing: the port of proxy " + host + " (e.g. 3128)");
+        }
         int port = PORT.read(values);
         Endpoint address;
         try {

@@ -1,5 +1,7 @@
 package io.pipelane.internal.config;
 
+import io.pipelane.internal.codec.Printable;
+
 /**
  * A configuration value that cannot be used. The message names the key and the configuration it came from
  * (a PID, a factory configuration's alias or file); it never contains the value of a secret.
@@ -15,7 +17,10 @@ public final class ConfigException extends IllegalArgumentException {
     }
 
     public ConfigException(String source, String key, String problem, Throwable cause) {
-        super(source + ": " + (key == null ? "" : "key '" + key + "': ") + problem, cause);
+        // Values quoted in problem are escaped where they are quoted; escaping the whole again keeps any other
+        // input (a source name, a message of a cause) from starting a forged line in a log.
+        super(Printable.line(source) + ": " + (key == null ? "" : "key " + Printable.singleQuote(key) + ": ")
+                + Printable.line(problem), cause);
         this.source = source;
         this.key = key;
     }

@@ -4,6 +4,7 @@ import io.pipelane.CacheOptions;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.Endpoint;
 import io.pipelane.TlsOptions;
+import io.pipelane.internal.codec.Printable;
 import io.pipelane.internal.engine.NamedEndpoint;
 
 import java.util.ArrayList;
@@ -210,13 +211,15 @@ public final class ConfigModel {
             char c = name.charAt(i);
             if (Character.isWhitespace(c) || c == ',' || c == '(' || c == ')' || c == '*' || c == '\\' || c == '='
                     || c < 0x20) {
-                return s.label() + ": key 'name': '" + name + "' must not contain spaces, commas or any of ()*\\=";
+                return s.label() + ": key 'name': " + Printable.singleQuote(name)
+                        + " must not contain spaces, commas or any of ()*\\=";
             }
         }
         if (sameName.size() > 1) {
             List<String> others = new ArrayList<>();
             for (ConfigSource o : sameName) if (o != s) others.add(o.label());
-            return s.label() + ": key 'name': '" + name + "' is also the name of " + String.join(", ", others)
+            return s.label() + ": key 'name': " + Printable.singleQuote(name) + " is also the name of "
+                    + String.join(", ", others)
                     + " (neither is used)";
         }
         return null;
@@ -280,14 +283,17 @@ public final class ConfigModel {
             tlsName = v.string(TLS);
             if (tlsName != null) {
                 if (!endpoint.isSecure()) {
-                    throw v.error(TLS, "TLS context '" + tlsName + "' given for an endpoint that is not https: " + uri);
+                    throw v.error(TLS, "TLS context " + Printable.singleQuote(tlsName)
+                            + " given for an endpoint that is not https: " + uri);
                 }
                 TlsStatus t = tls.get(tlsName);
                 if (t == null) {
-                    throw v.error(TLS, "no TLS context named '" + tlsName + "' is configured (io.pipelane.tls"
+                    throw v.error(TLS, "no TLS context named " + Printable.singleQuote(tlsName)
+                            + " is configured (io.pipelane.tls"
                             + (tls.isEmpty() ? "" : "; configured: " + String.join(", ", tls.keySet())) + ")");
                 }
-                if (!t.valid()) throw v.error(TLS, "TLS context '" + tlsName + "' is invalid: " + t.error());
+                if (!t.valid()) throw v.error(TLS, "TLS context " + Printable.singleQuote(tlsName) + " is invalid: "
+                        + t.error());
                 options = options.toBuilder().tls(t.options()).build();
             }
         } catch (ConfigException e) {
@@ -306,7 +312,7 @@ public final class ConfigModel {
         for (String k : new TreeMap<>(v.properties()).keySet()) {
             if (OptionKeys.keySet().contains(k) || CacheKeys.keySet().contains(k) || extra.contains(k)) continue;
             if (FOREIGN_PREFIXES.stream().anyMatch(k::startsWith)) continue;
-            out.add(v.source() + ": key '" + k + "' is not a Pipelane key and is ignored");
+            out.add(v.source() + ": key " + Printable.singleQuote(k) + " is not a Pipelane key and is ignored");
         }
         return out;
     }

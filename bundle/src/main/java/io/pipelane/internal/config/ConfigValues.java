@@ -1,5 +1,7 @@
 package io.pipelane.internal.config;
 
+import io.pipelane.internal.codec.Printable;
+
 import java.lang.reflect.Array;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -105,7 +107,7 @@ public final class ConfigValues {
         if (s == null) return dflt;
         if (s.equalsIgnoreCase("true")) return true;
         if (s.equalsIgnoreCase("false")) return false;
-        throw error(key, "'" + s + "' is not true or false");
+        throw error(key, Printable.singleQuote(s) + " is not true or false");
     }
 
     public long integer(String key, long min, long max) {
@@ -119,7 +121,7 @@ public final class ConfigValues {
             try {
                 n = Long.parseLong(s.replace("_", ""));
             } catch (NumberFormatException e) {
-                throw error(key, "'" + s + "' is not a whole number");
+                throw error(key, Printable.singleQuote(s) + " is not a whole number");
             }
         }
         if (n < min) throw error(key, n + " is less than " + min);
@@ -143,7 +145,7 @@ public final class ConfigValues {
             if (s == null) throw error(key, "a duration is required");
             d = parseDuration(s);
             if (d == null) {
-                throw error(key, "'" + s + "' is not a duration (examples: 500ms, 10s, 2m, 1h, PT10S, "
+                throw error(key, Printable.singleQuote(s) + " is not a duration (examples: 500ms, 10s, 2m, 1h, PT10S, "
                         + "or a number of milliseconds)");
             }
         }
@@ -212,6 +214,6 @@ public final class ConfigValues {
         }
         List<String> names = new ArrayList<>();
         for (E e : type.getEnumConstants()) names.add(e.name());
-        throw error(key, "'" + s + "' is not one of " + String.join(", ", names));
+        throw error(key, Printable.singleQuote(s) + " is not one of " + String.join(", ", names));
     }
 }

@@ -1,6 +1,7 @@
 package io.pipelane.internal.config;
 
 import io.pipelane.TlsOptions;
+import io.pipelane.internal.codec.Printable;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -106,7 +107,7 @@ public final class TlsConfig {
                 KeyStore ks = load(v, KEYSTORE, KEYSTORE_TYPE, KEYSTORE_PASSWORD, keyPassword);
                 String alias = v.string(KEY_ALIAS);
                 if (alias != null && !ks.isKeyEntry(alias)) {
-                    throw v.error(KEY_ALIAS, "the key store has no key entry '" + alias + "'");
+                    throw v.error(KEY_ALIAS, "the key store has no key entry " + Printable.singleQuote(alias));
                 }
                 KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 try {
@@ -145,7 +146,8 @@ public final class TlsConfig {
         List<String> wanted = v.list(key);
         List<String> all = Arrays.asList(supported);
         for (String w : wanted) {
-            if (!all.contains(w)) throw v.error(key, "'" + w + "' is not supported by this Java runtime");
+            if (!all.contains(w)) throw v.error(key, Printable.singleQuote(w)
+                    + " is not supported by this Java runtime");
         }
         return wanted;
     }
@@ -165,7 +167,8 @@ public final class TlsConfig {
         } else {
             type = type.toUpperCase(Locale.ROOT);
             if (type.equals("P12") || type.equals("PFX")) type = "PKCS12";
-            if (!TYPES.contains(type)) throw v.error(typeKey, "'" + type + "' is not one of PKCS12, JKS, PEM");
+            if (!TYPES.contains(type)) throw v.error(typeKey, Printable.singleQuote(type)
+                    + " is not one of PKCS12, JKS, PEM");
         }
         char[] password = v.secret(passwordKey);
         byte[] bytes;
@@ -219,7 +222,8 @@ public final class TlsConfig {
                     encrypted = true;
                     break;
                 default:
-                    throw v.error(fileKey, "PEM block '" + label + "' is not supported (use CERTIFICATE, PRIVATE KEY "
+                    throw v.error(fileKey, "PEM block " + Printable.singleQuote(label)
+                            + " is not supported (use CERTIFICATE, PRIVATE KEY "
                             + "or ENCRYPTED PRIVATE KEY, i.e. PKCS#8)");
             }
         }

@@ -16,8 +16,6 @@ import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
 import java.security.GeneralSecurityException;
-import java.util.List;
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
@@ -88,6 +86,7 @@ final class Connector {
         TlsTransport tls = new TlsTransport(plain, sslEngine(endpoint, options.tls()));
         try {
             tls.handshake();
+            TlsPeerName.verify(tls.engine().getSession(), endpoint.host(), options.tls().hostnameVerification());
         } catch (IOException | RuntimeException e) {
             plain.close();
             throw e;
@@ -102,24 +101,14 @@ final class Connector {
         } catch (GeneralSecurityException e) {
             throw new IOException("no SSL context for " + endpoint + ": " + e, e);
         }
-        SSLEngine engine = context.createSSLEngine(endpoint.host(), endpoint.port());
+        SSLEngine engine = context.createSSLEngine(TlsPeerName.of(endpoint.host()), endpoint.port());
         engine.setUseClientMode(true);
         SSLParameters p = engine.getSSLParameters();
-        if (tls.hostnameVerification()) p.setEndpointIdentificationAlgorithm("HTTPS");
-        if (!isIpLiteral(endpoint.host())) p.setServerNames(List.of(new SNIHostName(endpoint.host())));
+        TlsPeerName.configure(p, endpoint.host(), tls.hostnameVerification());
         p.setApplicationProtocols(new String[] {"http/1.1"});
         if (!tls.protocols().isEmpty()) p.setProtocols(tls.protocols().toArray(String[]::new));
         if (!tls.cipherSuites().isEmpty()) p.setCipherSuites(tls.cipherSuites().toArray(String[]::new));
         engine.setSSLParameters(p);
         return engine;
-    }
-
-    static boolean isIpLiteral(String host) {
-        if (host.indexOf(':') >= 0) return true; // IPv6
-        for (int i = 0; i < host.length(); i++) {
-            char c = host.charAt(i);
-            if ((c < '0' || c > '9') && c != '.') return false;
-        }
-        return true;
     }
 }

@@ -4,6 +4,7 @@ import io.pipelane.Endpoint;
 import io.pipelane.Headers;
 import io.pipelane.ProxyException;
 import io.pipelane.ProxyOptions;
+import io.pipelane.internal.codec.Printable;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -37,11 +38,12 @@ final class ProxyTunnel {
         int status = parseStatus(statusLine);
         if (status < 0) {
             throw new ProxyException("proxy " + options.address() + " answered CONNECT " + target
-                    + " with something that is not an HTTP response: '" + printable(statusLine) + "'", -1);
+                    + " with something that is not an HTTP response: "
+                    + Printable.singleQuote(Printable.escape(statusLine)) + "", -1);
         }
         if (status < 200 || status > 299) {
             throw new ProxyException("proxy " + options.address() + " refused CONNECT " + target + ": "
-                    + printable(statusLine), status);
+                    + Printable.escape(statusLine), status);
         }
     }
 
@@ -88,14 +90,5 @@ final class ProxyTunnel {
         }
         if (line.length() > 12 && line.charAt(12) != ' ') return -1;
         return status;
-    }
-
-    private static String printable(String s) {
-        StringBuilder b = new StringBuilder(Math.min(s.length(), 200));
-        for (int i = 0; i < s.length() && i < 200; i++) {
-            char c = s.charAt(i);
-            b.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return b.toString();
     }
 }

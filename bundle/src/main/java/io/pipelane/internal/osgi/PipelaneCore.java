@@ -4,6 +4,7 @@ import io.pipelane.Connection;
 import io.pipelane.ConnectionClosedException;
 import io.pipelane.ConnectionFactory;
 import io.pipelane.UnknownEndpointException;
+import io.pipelane.internal.codec.Printable;
 import io.pipelane.internal.config.ConfigModel;
 import io.pipelane.internal.config.ConfigSource;
 import io.pipelane.internal.config.OptionKeys;
@@ -122,7 +123,7 @@ public final class PipelaneCore implements PipelaneRuntime {
         }
         if (tracker != null) tracker.close();
         engine.close(reason);
-        LOG.log(System.Logger.Level.INFO, "Pipelane stopped: " + reason.getMessage());
+        LOG.log(System.Logger.Level.INFO, Printable.line("Pipelane stopped: " + reason.getMessage()));
     }
 
     private static ConfigSource defaultsSource(Map<String, Object> properties) {
@@ -186,8 +187,8 @@ public final class PipelaneCore implements PipelaneRuntime {
             filter = context.createFilter("(&(" + Constants.OBJECTCLASS + "=" + Executor.class.getName() + ")"
                     + target + ")");
         } catch (InvalidSyntaxException e) {
-            executorError = PID + ": key '" + OptionKeys.EXECUTOR_TARGET.key() + "': '" + target
-                    + "' is not a valid LDAP filter: " + e.getMessage();
+            executorError = PID + ": key '" + OptionKeys.EXECUTOR_TARGET.key() + "': " + Printable.singleQuote(target)
+                    + " is not a valid LDAP filter: " + Printable.escape(e.getMessage());
             return;
         }
         executorTracker = new ServiceTracker<>(context, filter, new ServiceTrackerCustomizer<>() {
@@ -300,9 +301,10 @@ public final class PipelaneCore implements PipelaneRuntime {
         for (String m : now) {
             if (reported.contains(m)) continue;
             if (m.charAt(0) == 'E') {
-                LOG.log(System.Logger.Level.ERROR, "Invalid Pipelane configuration, not applied: " + m.substring(1));
+                LOG.log(System.Logger.Level.ERROR, Printable.line("Invalid Pipelane configuration, not applied: "
+                        + m.substring(1)));
             } else {
-                LOG.log(System.Logger.Level.WARNING, m.substring(1));
+                LOG.log(System.Logger.Level.WARNING, Printable.line(m.substring(1)));
             }
         }
         reported.clear();
@@ -326,7 +328,8 @@ public final class PipelaneCore implements PipelaneRuntime {
         }
         String exec = executorTarget.isEmpty() ? "own executor (threads pipelane-io-N)"
                 : "executor service matching " + executorTarget;
-        return registration == null ? "not offered" : "offered, " + exec + ", " + consumers.size() + " consumer bundle(s)";
+        return registration == null ? "not offered" : "offered, " + exec + ", " + consumers.size()
+                + " consumer bundle(s)";
     }
 
     @Override
@@ -345,8 +348,9 @@ public final class PipelaneCore implements PipelaneRuntime {
         synchronized (this) {
             r = result;
             if (registration == null && !deactivated) {
-                throw new UnknownEndpointException(endpointName, "no endpoint named '" + endpointName
-                        + "' is available: the Pipelane ConnectionFactory is " + serviceStatus());
+                throw new UnknownEndpointException(endpointName, "no endpoint named "
+                        + Printable.singleQuote(endpointName)
+                        + " is available: the Pipelane ConnectionFactory is " + serviceStatus());
             }
         }
         try {
@@ -354,8 +358,8 @@ public final class PipelaneCore implements PipelaneRuntime {
         } catch (UnknownEndpointException e) {
             String error = r == null ? null : r.errorFor(endpointName);
             if (error != null) {
-                throw new UnknownEndpointException(endpointName, "endpoint '" + endpointName
-                        + "' is configured but not offered: " + error);
+                throw new UnknownEndpointException(endpointName, "endpoint " + Printable.singleQuote(endpointName)
+                        + " is configured but not offered: " + error);
             }
             throw e;
         }

@@ -85,6 +85,26 @@ class ConfigModelTest {
     }
 
     @Test
+    void valuesWithLineBreaksCannotForgeALogLine() {
+        // PipelaneCore logs every error and warning as one line: a value with CR or LF would start a forged one.
+        String forged = "\nERROR: forged line\r\n";
+        ConfigModel.Result r = compute(new ConfigSource("io.pipelane", Map.of("persistence", "yes" + forged)),
+                List.of(), List.of(
+                        endpoint("uri", Map.of("uri", "http://h" + forged)),
+                        endpoint("proxy", Map.of("uri", "http://h", "proxy.host", "p" + forged, "proxy.port", "1")),
+                        endpoint("tls", Map.of("uri", "https://h", "tls", "t" + forged)),
+                        endpoint("timeout", Map.of("uri", "http://h", "writeTimeout", "1s" + forged)),
+                        endpoint("unknown", Map.of("uri", "http://h", "x" + forged, "1"))));
+        List<String> lines = new java.util.ArrayList<>(r.errors());
+        lines.addAll(r.warnings());
+        assertTrue(lines.size() >= 5, lines.toString());
+        for (String line : lines) {
+            assertFalse(line.contains("\n") || line.contains("\r"), line);
+            assertTrue(line.contains("\\x0AERROR: forged line") || !line.contains("forged"), line);
+        }
+    }
+
+    @Test
     void theNameDefaultsToTheAliasOfAFileInstallFile() {
         ConfigSource s = new ConfigSource("io.pipelane.endpoint.4a1b", Map.of("uri", "http://h",
                 "service.factoryPid", "io.pipelane.endpoint",
