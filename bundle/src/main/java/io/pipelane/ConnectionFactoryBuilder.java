@@ -3,7 +3,9 @@ package io.pipelane;
 import io.pipelane.internal.engine.NamedEndpoint;
 import io.pipelane.internal.engine.PipelaneConnectionFactory;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -28,6 +30,7 @@ public final class ConnectionFactoryBuilder {
     private String threadNamePrefix = "pipelane";
     private CacheOptions cacheOptions = CacheOptions.defaults();
     private final Map<String, CacheOptions> endpointCacheOptions = new LinkedHashMap<>();
+    private final List<ConnectionListener> listeners = new ArrayList<>();
 
     ConnectionFactoryBuilder() {
     }
@@ -81,10 +84,20 @@ public final class ConnectionFactoryBuilder {
         return this;
     }
 
+    /**
+     * A listener of the events of every connection and cache of the factory (see {@link ConnectionListener}: it
+     * runs on a thread of its own and cannot hold up or break a connection). May be called more than once.
+     */
+    public ConnectionFactoryBuilder listener(ConnectionListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
     public ConnectionFactory build() {
         PipelaneConnectionFactory f = new PipelaneConnectionFactory(defaultOptions, Map.copyOf(endpoints), executor,
                 threadNamePrefix);
         f.configureCache(cacheOptions, endpointCacheOptions);
+        for (ConnectionListener l : listeners) f.events().addListener(l, null, l.getClass().getName());
         return f;
     }
 }

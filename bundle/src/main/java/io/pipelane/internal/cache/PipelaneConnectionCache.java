@@ -12,6 +12,7 @@ import io.pipelane.Endpoint;
 import io.pipelane.Request;
 import io.pipelane.Response;
 import io.pipelane.RetryException;
+import io.pipelane.internal.event.CacheEvents;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PipelaneConnectionCache implements ConnectionCache {
     private final ConnectionFactory factory;
+    private final CacheEvents events;
     private volatile CacheOptions defaults;
     private volatile Map<String, CacheOptions> endpointOptions;
     /** Keyed by the Endpoint, or by the name (a String): the two kinds of key never collide. */
@@ -35,10 +37,12 @@ public final class PipelaneConnectionCache implements ConnectionCache {
     private final List<Pool> order = new ArrayList<>();
     private volatile boolean closed;
     private volatile ConnectionClosedException closedBecause;
+    private volatile Runnable onClosed;
 
     public PipelaneConnectionCache(ConnectionFactory factory, CacheOptions defaults,
                                    Map<String, CacheOptions> endpointOptions) {
         this.factory = Objects.requireNonNull(factory, "factory");
+        this.events = new CacheEvents(CacheEvents.busOf(factory));
         this.defaults = Objects.requireNonNull(defaults, "defaults");
         this.endpointOptions = Map.copyOf(endpointOptions);
     }
@@ -110,6 +114,11 @@ public final class PipelaneConnectionCache implements ConnectionCache {
         return factory;
     }
 
+    /** Its retries, re-placements and limits learned, counted and told to the factory's listeners. */
+    public CacheEvents events() {
+        return events;
+    }
+
     /** Whether {@link #close()} was called. */
     public boolean isClosed() {
         return closed;
@@ -153,6 +162,14 @@ public final class PipelaneConnectionCache implements ConnectionCache {
             closed = true;
         }
         for (Pool p : pools()) p.close(reason);
+        Runnable r = onClosed;
+        if (r != null) r.run();
+    }
+
+    /** Runs {@code action} once the cache is closed (e.g. to withdraw its MBean). */
+    public void whenClosed(Runnable action) {
+        onClosed = action;
+        if (closed) action.run();
     }
 
     /** The failure of a request the cache will not send because it is closed. */

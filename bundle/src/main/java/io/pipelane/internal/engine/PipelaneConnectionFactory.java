@@ -9,6 +9,8 @@ import io.pipelane.ConnectionOptions;
 import io.pipelane.Endpoint;
 import io.pipelane.UnknownEndpointException;
 import io.pipelane.internal.cache.PipelaneConnectionCache;
+import io.pipelane.internal.event.CacheEvents;
+import io.pipelane.internal.event.EventBus;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,9 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * I/O, one {@link Watchdog} for their timeouts, and the set of live connections (closed with the factory).
  *
  * <p>The configuration can be replaced at run time ({@link #configure}): new connections use the new values,
- * connections already open keep theirs.
+ * connections already open keep theirs. Its {@link #events()} reach the listeners of its connections and caches.
  */
-public final class PipelaneConnectionFactory implements ConnectionFactory {
+public final class PipelaneConnectionFactory implements ConnectionFactory, CacheEvents.HasEvents {
     private static final System.Logger LOG = System.getLogger("io.pipelane");
 
     private volatile ConnectionOptions defaultOptions;
@@ -38,6 +40,7 @@ public final class PipelaneConnectionFactory implements ConnectionFactory {
     private final Executor executor;
     private final ExecutorService ownedExecutor;
     private final Watchdog watchdog;
+    private final EventBus events;
     private final Set<HttpConnection> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
     private boolean closed; // guarded by this
@@ -55,6 +58,13 @@ public final class PipelaneConnectionFactory implements ConnectionFactory {
         this.ownedExecutor = executor == null ? IoExecutors.create(threadNamePrefix) : null;
         this.executor = executor != null ? executor : ownedExecutor;
         this.watchdog = new Watchdog(threadNamePrefix + "-watchdog");
+        this.events = new EventBus(threadNamePrefix);
+    }
+
+    /** Where its connections and caches report their events; add listeners here. */
+    @Override
+    public EventBus events() {
+        return events;
     }
 
     /** Replaces the default options and the named endpoints, for connections created from now on. */
@@ -164,7 +174,7 @@ public final class PipelaneConnectionFactory implements ConnectionFactory {
 
     /**
      * Closes every connection; outstanding requests fail with a {@link ConnectionClosedException} cause
-     * naming the factory. Stops the watchdog and, if the factory owns its executor, shuts it down and waits
+     * naming the factory. Stops the watchdog, lets the listeners receive the events queued for them, and, if the factory owns its executor, shuts it down and waits
      * for its threads (at most 5 s).
      */
     @Override
@@ -183,6 +193,7 @@ public final class PipelaneConnectionFactory implements ConnectionFactory {
         for (HttpConnection c : new ArrayList<>(live)) c.close(reason);
         if (ownCache != null) ownCache.close(reason); // the requests still waiting in it
         watchdog.stop();
+        events.close(); // after the connections: listeners receive their last events
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();
             try {

@@ -8,6 +8,8 @@ import io.pipelane.ConnectionFactory;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.Endpoint;
 import io.pipelane.internal.cache.PipelaneConnectionCache;
+import io.pipelane.internal.event.CacheEvents;
+import io.pipelane.internal.event.EventBus;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +27,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * bundle's too), with the cache options of the configuration; the core hands it every new configuration
  * ({@link #configureCache}); it is closed when the bundle releases the service.
  */
-final class ConsumerConnectionFactory implements ConnectionFactory {
+final class ConsumerConnectionFactory implements ConnectionFactory, CacheEvents.HasEvents {
     private final PipelaneCore core;
     private final String owner;
+    private final String symbolicName;
+    private final long bundleId;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private volatile ConnectionClosedException closedBecause;
 
@@ -37,9 +41,12 @@ final class ConsumerConnectionFactory implements ConnectionFactory {
     private long generation = -1;
     private PipelaneConnectionCache cache;
 
-    ConsumerConnectionFactory(PipelaneCore core, String owner, PipelaneCore.Applied configuration) {
+    ConsumerConnectionFactory(PipelaneCore core, String symbolicName, long bundleId,
+                              PipelaneCore.Applied configuration) {
         this.core = core;
-        this.owner = owner;
+        this.symbolicName = symbolicName;
+        this.bundleId = bundleId;
+        this.owner = "bundle " + symbolicName + " [" + bundleId + "]";
         if (configuration != null) configureCache(configuration, Set.of());
     }
 
@@ -59,8 +66,21 @@ final class ConsumerConnectionFactory implements ConnectionFactory {
     @Override
     public synchronized ConnectionCache cache() {
         checkOpen();
-        if (cache == null || cache.isClosed()) cache = new PipelaneConnectionCache(this, cacheDefaults, cacheEndpoints);
+        if (cache == null || cache.isClosed()) {
+            PipelaneConnectionCache c = new PipelaneConnectionCache(this, cacheDefaults, cacheEndpoints);
+            cache = c;
+            core.jmx().cacheOpened(this, symbolicName, bundleId, owner, c);
+            c.whenClosed(() -> cacheClosed(c));
+        }
         return cache;
+    }
+
+    /** Its MBean goes with it, unless a newer cache has replaced it meanwhile. */
+    private void cacheClosed(PipelaneConnectionCache closed) {
+        synchronized (this) {
+            if (cache != closed) return;
+        }
+        core.jmx().cacheClosed(this);
     }
 
     /** The cache, if this bundle has used one (and not closed it), else null. */
@@ -70,6 +90,11 @@ final class ConsumerConnectionFactory implements ConnectionFactory {
 
     String owner() {
         return owner;
+    }
+
+    @Override
+    public EventBus events() {
+        return core.engine().events();
     }
 
     Set<Connection> connections() {
@@ -138,6 +163,7 @@ final class ConsumerConnectionFactory implements ConnectionFactory {
         // is set) and fails with that reason too; last the requests still waiting in the cache.
         closeAll(reason);
         if (c != null) c.close(reason);
+        core.jmx().cacheClosed(this);
     }
 
     private void closeAll(ConnectionClosedException reason) {

@@ -9,6 +9,9 @@ import io.pipelane.internal.config.ConfigModel;
 import io.pipelane.internal.config.ConfigSource;
 import io.pipelane.internal.config.OptionKeys;
 import io.pipelane.internal.engine.PipelaneConnectionFactory;
+import io.pipelane.internal.engine.NamedEndpoint;
+import io.pipelane.internal.jmx.JmxRegistry;
+import io.pipelane.internal.stats.Statistics;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -62,6 +65,9 @@ public final class PipelaneCore implements PipelaneRuntime {
 
     private final BundleContext context;
     private final PipelaneConnectionFactory engine;
+    /** Fed by the engine's events; read by the MBeans and pipelane:stats. */
+    private final Statistics statistics = new Statistics();
+    private final JmxRegistry jmx = new JmxRegistry(statistics);
     private final Map<String, ConfigSource> endpointConfigs = new TreeMap<>();
     private final Map<String, ConfigSource> tlsConfigs = new TreeMap<>();
     private final Set<ConsumerConnectionFactory> consumers = ConcurrentHashMap.newKeySet();
@@ -90,6 +96,7 @@ public final class PipelaneCore implements PipelaneRuntime {
         this.context = context;
         this.engine = new PipelaneConnectionFactory(io.pipelane.ConnectionOptions.defaults(), Map.of(), null,
                 "pipelane");
+        this.engine.events().addSink(statistics);
         synchronized (this) {
             this.defaults = defaultsSource(properties);
             updateExecutorTracker();
@@ -122,6 +129,7 @@ public final class PipelaneCore implements PipelaneRuntime {
             executorTracker = null;
         }
         if (tracker != null) tracker.close();
+        jmx.close();
         engine.close(reason);
         LOG.log(System.Logger.Level.INFO, Printable.line("Pipelane stopped: " + reason.getMessage()));
     }
@@ -250,6 +258,9 @@ public final class PipelaneCore implements PipelaneRuntime {
         }
         // The engine first: a consumer that waits for an endpoint may call create() as soon as it sees it.
         engine.configure(r.defaults(), r.endpoints());
+        Map<String, String> uris = new TreeMap<>();
+        for (NamedEndpoint e : r.endpoints().values()) uris.put(e.name(), e.endpoint().toUri());
+        jmx.endpoints(uris);
         // Then the consumers' caches: the endpoints whose connections changed (or are gone) renew them.
         Set<String> renew = new HashSet<>();
         if (applied != null) {
@@ -338,6 +349,15 @@ public final class PipelaneCore implements PipelaneRuntime {
     }
 
     @Override
+    public Statistics statistics() {
+        return statistics;
+    }
+
+    JmxRegistry jmx() {
+        return jmx;
+    }
+
+    @Override
     public Connection create(String endpointName) {
         return createNamed(endpointName);
     }
@@ -398,8 +418,8 @@ public final class PipelaneCore implements PipelaneRuntime {
             // Not under the core's lock (the framework may hold its own while calling here). A configuration
             // applied meanwhile reaches this consumer either through apply(), which sees it in consumers, or
             // through the second look below; the generation keeps an older one from replacing a newer one.
-            ConsumerConnectionFactory f = new ConsumerConnectionFactory(PipelaneCore.this,
-                    "bundle " + bundle.getSymbolicName() + " [" + bundle.getBundleId() + "]", applied);
+            ConsumerConnectionFactory f = new ConsumerConnectionFactory(PipelaneCore.this, bundle.getSymbolicName(),
+                    bundle.getBundleId(), applied);
             consumers.add(f);
             Applied now = applied;
             if (now != null) f.configureCache(now, Set.of());

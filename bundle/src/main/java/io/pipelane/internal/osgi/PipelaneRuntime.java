@@ -4,6 +4,7 @@ import io.pipelane.Connection;
 import io.pipelane.ConnectionCache;
 import io.pipelane.internal.config.ConfigModel;
 import io.pipelane.internal.engine.PipelaneConnectionFactory;
+import io.pipelane.internal.stats.Statistics;
 
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,9 @@ public interface PipelaneRuntime {
 
     /** The engine behind the service. */
     PipelaneConnectionFactory engine();
+
+    /** Per-endpoint statistics of the engine's connections and the consumers' caches, from their events. */
+    Statistics statistics();
 
     /**
      * A connection to a configured endpoint, created on behalf of the console.
