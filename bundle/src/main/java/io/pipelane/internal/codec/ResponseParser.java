@@ -79,6 +79,8 @@ public final class ResponseParser {
     private int status;
     private String reason;
     private String[] fields = new String[32];
+    /** The previous responses' values, reused when a field repeats (most do on one connection). */
+    private final FieldValues values = new FieldValues();
     private int fieldCount;
 
     private BodyFraming framing;
@@ -406,7 +408,7 @@ public final class ResponseParser {
         checkValue(b, vs, ve, name);
         if (2 * fieldCount + 2 > fields.length) fields = Arrays.copyOf(fields, fields.length * 2);
         fields[2 * fieldCount] = name;
-        fields[2 * fieldCount + 1] = new String(b, vs, ve - vs, StandardCharsets.ISO_8859_1);
+        fields[2 * fieldCount + 1] = values.decode(fieldCount, name, b, vs, ve);
         fieldCount++;
     }
 
