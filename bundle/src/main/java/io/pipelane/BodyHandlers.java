@@ -85,7 +85,7 @@ public final class BodyHandlers {
         return StandardCharsets.UTF_8;
     }
 
-    /** Buffers the body in a byte array that grows as needed, sized from Content-Length when given. */
+    /** Buffers the body in a byte array that grows as needed, sized from the head's body length when declared. */
     static class ByteArraySink implements BodySink<byte[]> {
         private final long limit;
         private final CompletableFuture<byte[]> result = new CompletableFuture<>();
@@ -94,18 +94,8 @@ public final class BodyHandlers {
 
         ByteArraySink(ResponseHead head, long limit) {
             this.limit = limit;
-            long declared = contentLength(head.headers());
+            long declared = head.bodyLength(); // decided with the framing: no field is looked up again
             this.buf = declared > 0 && declared <= limit ? new byte[(int) declared] : new byte[0];
-        }
-
-        private static long contentLength(Headers headers) {
-            String cl = headers.first("Content-Length");
-            if (cl == null) return -1;
-            try {
-                return Long.parseLong(cl);
-            } catch (NumberFormatException e) {
-                return -1;
-            }
         }
 
         @Override

@@ -29,20 +29,16 @@ import io.pipelane.MalformedResponseException;
  * <p>Immutable. One instance per head with a {@code Content-Length} body; shared constants otherwise.
  */
 public final class ResponseFraming {
-    private static final ResponseFraming NONE_PERSISTENT = new ResponseFraming(BodyFraming.NONE, 0, true);
-    private static final ResponseFraming NONE_CLOSE = new ResponseFraming(BodyFraming.NONE, 0, false);
-    private static final ResponseFraming CHUNKED_PERSISTENT = new ResponseFraming(BodyFraming.CHUNKED, -1, true);
-    private static final ResponseFraming CHUNKED_CLOSE = new ResponseFraming(BodyFraming.CHUNKED, -1, false);
-    private static final ResponseFraming CLOSE_DELIMITED = new ResponseFraming(BodyFraming.CLOSE_DELIMITED, -1, false);
-
     private final BodyFraming kind;
     private final long contentLength;
     private final boolean keepAlive;
+    private final boolean closeToken;
 
-    private ResponseFraming(BodyFraming kind, long contentLength, boolean keepAlive) {
+    private ResponseFraming(BodyFraming kind, long contentLength, boolean keepAlive, boolean closeToken) {
         this.kind = kind;
         this.contentLength = contentLength;
         this.keepAlive = keepAlive;
+        this.closeToken = closeToken;
     }
 
     /** How the body ends. */
@@ -64,81 +60,172 @@ public final class ResponseFraming {
         return keepAlive;
     }
 
+    /** Whether the head carried the {@code close} connection option (requests written after it are not processed). */
+    public boolean closeToken() {
+        return closeToken;
+    }
+
     /**
-     * Decides the framing of a final (status 200 or above) response.
+     * Decides the framing of a final (status 200 or above) response, in one pass over its fields: the
+     * {@code Content-Length} values, the transfer codings and the connection options are gathered together, and
+     * an invalid value is reported only if the framing rule that would use it applies.
      *
      * @param headRequest whether the request was HEAD
      * @throws MalformedResponseException naming the conflict or the invalid {@code Content-Length}
      */
     public static ResponseFraming decide(HttpVersion version, int status, boolean headRequest, Headers h)
             throws MalformedResponseException {
-        boolean hasTe = h.contains("Transfer-Encoding");
-        if (hasTe) {
+        return decide(version, status, headRequest, h, new Fields());
+    }
+
+    /** {@link #decide(HttpVersion, int, boolean, Headers)} with a gatherer the caller reuses (a parser's). */
+    static ResponseFraming decide(HttpVersion version, int status, boolean headRequest, Headers h, Fields f)
+            throws MalformedResponseException {
+        f.reset();
+        for (int i = 0, size = h.size(); i < size; i++) f.add(h.name(i), h.value(i));
+        if (f.transferEncoding) {
             if (version == HttpVersion.HTTP_1_0) {
                 throw new MalformedResponseException("HTTP/1.0 response with Transfer-Encoding (RFC 9112 §6.1: faulty framing)");
             }
-            if (h.contains("Content-Length")) {
+            if (f.contentLengthFields) {
                 throw new MalformedResponseException("response with both Transfer-Encoding and Content-Length"
                         + " (RFC 9112 §6.3: request smuggling risk)");
             }
         }
-        boolean persistent = version == HttpVersion.HTTP_1_1
-                ? !h.containsToken("Connection", "close")
-                : h.containsToken("Connection", "keep-alive") && !h.containsToken("Connection", "close");
-        if (headRequest || status == 204 || status == 304) return persistent ? NONE_PERSISTENT : NONE_CLOSE;
-        if (hasTe) {
-            if (!chunkedIsLast(h)) return CLOSE_DELIMITED;
-            return persistent ? CHUNKED_PERSISTENT : CHUNKED_CLOSE;
+        boolean persistent = version == HttpVersion.HTTP_1_1 ? !f.close : f.keepAliveToken && !f.close;
+        if (headRequest || status == 204 || status == 304) return of(BodyFraming.NONE, 0, persistent, f.close);
+        if (f.transferEncoding) {
+            if (f.codingError != null) throw f.codingError;
+            if (f.chunkedCount > 1) throw new MalformedResponseException("Transfer-Encoding applies chunked more than once");
+            if (f.lastCoding == null) throw new MalformedResponseException("empty Transfer-Encoding");
+            if (!f.lastCoding.equalsIgnoreCase("chunked")) return of(BodyFraming.CLOSE_DELIMITED, -1, false, f.close);
+            return of(BodyFraming.CHUNKED, -1, persistent, f.close);
         }
-        long length = contentLength(h);
-        if (length < 0) return CLOSE_DELIMITED;
-        if (length == 0) return persistent ? NONE_PERSISTENT : NONE_CLOSE;
-        return new ResponseFraming(BodyFraming.CONTENT_LENGTH, length, persistent);
+        if (f.lengthError != null) throw f.lengthError;
+        if (f.length < 0) return of(BodyFraming.CLOSE_DELIMITED, -1, false, f.close);
+        if (f.length == 0) return of(BodyFraming.NONE, 0, persistent, f.close);
+        return new ResponseFraming(BodyFraming.CONTENT_LENGTH, f.length, persistent, f.close);
     }
 
-    /** Whether the transfer codings end in {@code chunked}; {@code chunked} twice is an error. */
-    private static boolean chunkedIsLast(Headers h) throws MalformedResponseException {
-        int chunkedCount = 0;
-        String last = null;
-        for (String value : h.all("Transfer-Encoding")) {
+    // the framings without a length, shared: [kind][persistent][close token]
+    private static final ResponseFraming[][][] SHARED = new ResponseFraming[BodyFraming.values().length][2][2];
+
+    static {
+        for (BodyFraming k : BodyFraming.values()) {
+            for (int p = 0; p < 2; p++) {
+                for (int c = 0; c < 2; c++) {
+                    SHARED[k.ordinal()][p][c] = new ResponseFraming(k, k == BodyFraming.NONE ? 0 : -1, p == 1, c == 1);
+                }
+            }
+        }
+    }
+
+    private static ResponseFraming of(BodyFraming kind, long length, boolean persistent, boolean close) {
+        return SHARED[kind.ordinal()][persistent ? 1 : 0][close ? 1 : 0];
+    }
+
+    /**
+     * What the framing rules need from the fields, gathered in one pass; errors kept until a rule needs the value.
+     * A parser keeps one and reuses it for every head (not thread-safe).
+     */
+    static final class Fields {
+        boolean contentLengthFields;
+        long length = -1;
+        MalformedResponseException lengthError;
+        boolean transferEncoding;
+        int chunkedCount;
+        String lastCoding;
+        MalformedResponseException codingError;
+        boolean close;
+        boolean keepAliveToken;
+
+        void reset() {
+            contentLengthFields = false;
+            length = -1;
+            lengthError = null;
+            transferEncoding = false;
+            chunkedCount = 0;
+            lastCoding = null;
+            codingError = null;
+            close = false;
+            keepAliveToken = false;
+        }
+
+        void add(String name, String value) {
+            switch (name.length()) {
+                case 14:
+                    if (name.equalsIgnoreCase("Content-Length")) contentLength(value);
+                    break;
+                case 17:
+                    if (name.equalsIgnoreCase("Transfer-Encoding")) transferCodings(value);
+                    break;
+                case 10:
+                    if (name.equalsIgnoreCase("Connection")) connectionOptions(value);
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        /** Rule 5: several fields or list members must all be equal. Walks the value in place. */
+        private void contentLength(String value) {
+            contentLengthFields = true;
+            if (lengthError != null) return;
+            int start = 0;
+            int comma;
+            do {
+                comma = value.indexOf(',', start);
+                try {
+                    long n = parseDecimal(value, start, comma < 0 ? value.length() : comma);
+                    if (length >= 0 && n != length) {
+                        lengthError = new MalformedResponseException("conflicting Content-Length values " + length
+                                + " and " + n);
+                        return;
+                    }
+                    length = n;
+                } catch (MalformedResponseException e) {
+                    lengthError = e;
+                    return;
+                }
+                start = comma + 1;
+            } while (comma >= 0);
+        }
+
+        /** Rules 3 and 4: the codings, in order; {@code chunked} must be last and only once. */
+        private void transferCodings(String value) {
+            transferEncoding = true;
+            if (codingError != null) return;
             for (String coding : value.split(",", -1)) {
                 String c = coding.trim();
                 int semi = c.indexOf(';');
                 if (semi >= 0) c = c.substring(0, semi).trim();
                 if (c.isEmpty()) continue;
                 if (!HttpSyntax.isToken(c)) {
-                    throw new MalformedResponseException("invalid transfer coding " + HttpSyntax.quote(c));
+                    codingError = new MalformedResponseException("invalid transfer coding " + HttpSyntax.quote(c));
+                    return;
                 }
                 if (c.equalsIgnoreCase("chunked")) chunkedCount++;
-                last = c;
+                lastCoding = c;
             }
         }
-        if (chunkedCount > 1) throw new MalformedResponseException("Transfer-Encoding applies chunked more than once");
-        if (last == null) throw new MalformedResponseException("empty Transfer-Encoding");
-        return last.equalsIgnoreCase("chunked");
-    }
 
-    /** The Content-Length, -1 if absent; several equal values are accepted (RFC 9112 §6.3, point 5). */
-    private static long contentLength(Headers h) throws MalformedResponseException {
-        // Runs for every response: walks the fields and the comma-separated parts in place (no list, no split
-        // array, no substring).
-        long result = -1;
-        for (int i = 0, size = h.size(); i < size; i++) {
-            if (!h.name(i).equalsIgnoreCase("Content-Length")) continue;
-            String value = h.value(i);
+        /** The {@code close} and {@code keep-alive} connection options, compared case-insensitively. */
+        private void connectionOptions(String value) {
             int start = 0;
-            int comma;
-            do {
-                comma = value.indexOf(',', start);
-                long n = parseDecimal(value, start, comma < 0 ? value.length() : comma);
-                if (result >= 0 && n != result) {
-                    throw new MalformedResponseException("conflicting Content-Length values " + result + " and " + n);
-                }
-                result = n;
+            while (start <= value.length()) {
+                int comma = value.indexOf(',', start);
+                int end = comma < 0 ? value.length() : comma;
+                int from = start;
+                while (from < end && HttpSyntax.isWhitespace(value.charAt(from))) from++;
+                int to = end;
+                while (to > from && HttpSyntax.isWhitespace(value.charAt(to - 1))) to--;
+                int n = to - from;
+                if (n == 5 && value.regionMatches(true, from, "close", 0, 5)) close = true;
+                if (n == 10 && value.regionMatches(true, from, "keep-alive", 0, 10)) keepAliveToken = true;
+                if (comma < 0) break;
                 start = comma + 1;
-            } while (comma >= 0);
+            }
         }
-        return result;
     }
 
     /**

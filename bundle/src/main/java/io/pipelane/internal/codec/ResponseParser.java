@@ -81,6 +81,10 @@ public final class ResponseParser {
     private String[] fields = new String[32];
     /** The previous responses' values, reused when a field repeats (most do on one connection). */
     private final FieldValues values = new FieldValues();
+    /** Gathers what framing needs from a head's fields, reused for every head. */
+    private final ResponseFraming.Fields framingFields = new ResponseFraming.Fields();
+    /** The final head carried the {@code close} connection option. */
+    private boolean closeToken;
     private int fieldCount;
 
     private BodyFraming framing;
@@ -110,6 +114,7 @@ public final class ResponseParser {
         fieldCount = 0;
         framing = null;
         keepAlive = false;
+        closeToken = false;
         remaining = 0;
         bodyBytes = 0;
     }
@@ -141,6 +146,14 @@ public final class ResponseParser {
      */
     public boolean isKeepAlive() {
         return keepAlive;
+    }
+
+    /**
+     * Whether the final head carried the {@code close} connection option, decided with the framing: requests
+     * written after this response were not processed (RFC 9112 §9.6).
+     */
+    public boolean hasCloseToken() {
+        return closeToken;
     }
 
     /** The version of the current response, once its status line has been parsed. */
@@ -433,8 +446,8 @@ public final class ResponseParser {
 
     private void endOfHead(Listener listener) throws IOException {
         Headers headers = TrustedHeaders.of(Arrays.copyOf(fields, 2 * fieldCount), fieldCount);
-        ResponseHead head = new ResponseHead(version, status, reason, headers);
         if (status < 200) {
+            ResponseHead head = new ResponseHead(version, status, reason, headers);
             if (status == 101) {
                 throw new MalformedResponseException("unexpected 101 Switching Protocols: no upgrade was requested");
             }
@@ -447,11 +460,12 @@ public final class ResponseParser {
             version = null;
             return;
         }
-        ResponseFraming decided = ResponseFraming.decide(version, status, headRequest, headers);
+        ResponseFraming decided = ResponseFraming.decide(version, status, headRequest, headers, framingFields);
         framing = decided.kind();
         keepAlive = decided.keepAlive();
+        closeToken = decided.closeToken();
         fieldCount = 0;
-        listener.onHead(head, framing);
+        listener.onHead(new ResponseHead(version, status, reason, headers, decided.contentLength()), framing);
         switch (framing) {
             case NONE:
                 complete(Headers.empty(), listener);
