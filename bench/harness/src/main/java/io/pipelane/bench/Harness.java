@@ -29,7 +29,8 @@ import java.util.Locale;
  * it, e.g. {@code "nginx /13b 16 batch;"}; several separated by {@code |}; then no scale run unless
  * {@code --scale-java} is given),
  * {@code --scale-connections K} (default: 10,000 on Java 21+, 1,000 before), {@code --clients A,B} (only these clients, besides the raw limit), {@code --idle K} (the idle-connection run
- * with K connections per client, on nginx; default 1,000, and only without {@code --only} unless given).
+ * with K connections per client, on nginx; default 1,000, and only without {@code --only} unless given),
+ * {@code --idle-java PATH} (a JDK home for the idle run; repeatable; default: this JVM).
  */
 public final class Harness {
 
@@ -138,6 +139,7 @@ public final class Harness {
         String only = null;
         int scaleConnections = 0;
         int idleConnections = -1;
+        List<String> idleJava = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--out": out = Path.of(args[++i]); break;
@@ -149,6 +151,7 @@ public final class Harness {
                 case "--clients": clientFilter = List.of(args[++i].split(",")); break;
                 case "--scale-connections": scaleConnections = Integer.parseInt(args[++i]); break;
                 case "--idle": idleConnections = Integer.parseInt(args[++i]); break;
+                case "--idle-java": idleJava.add(args[++i]); break;
                 default: throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -199,12 +202,16 @@ public final class Harness {
             List<String> idleResults = new ArrayList<>();
             if (only == null || idleConnections > 0) {
                 int k = idleConnections > 0 ? idleConnections : 1_000;
-                for (String client : IdleRun.CLIENTS) {
-                    if (clientFilter != null && !client.equals(RAW) && clientFilter.stream().noneMatch(f -> f.startsWith(client))) continue;
-                    long a0 = nginx.accepts();
-                    String row = IdleRun.launch(System.getProperty("java.home"), client, nginx.port, k);
-                    idleResults.add(row + String.format(Locale.ROOT, " %,d |", nginx.accepts() - a0 - 1));
-                    Report.write(out, machine, rows, List.of(), idleResults);
+                List<String> javas = idleJava.isEmpty() ? List.of(System.getProperty("java.home")) : idleJava;
+                for (String javaHome : javas) {
+                    for (String client : IdleRun.CLIENTS) {
+                        if (clientFilter != null && !client.equals(RAW)
+                                && clientFilter.stream().noneMatch(f -> f.startsWith(client))) continue;
+                        long a0 = nginx.accepts();
+                        String row = IdleRun.launch(javaHome, client, nginx.port, k);
+                        idleResults.add(row + String.format(Locale.ROOT, " %,d |", nginx.accepts() - a0 - 1));
+                        Report.write(out, machine, rows, List.of(), idleResults);
+                    }
                 }
             }
             List<String> scaleResults = new ArrayList<>();
