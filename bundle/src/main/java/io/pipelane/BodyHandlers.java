@@ -23,7 +23,8 @@ public final class BodyHandlers {
 
     /**
      * The body as bytes, buffered up to {@link ConnectionOptions#maxBufferedBodyBytes()}; a larger body fails
-     * this response with {@link LimitExceededException} and the rest of it is dropped.
+     * this response with {@link LimitExceededException} and the rest of it is dropped. The buffer grows with the
+     * bytes that arrive, never to the declared {@code Content-Length} ahead of them.
      */
     public static BodyHandler<byte[]> ofByteArray() {
         return (head, options) -> new ByteArraySink(head, options.maxBufferedBodyBytes());
@@ -85,17 +86,26 @@ public final class BodyHandlers {
         return StandardCharsets.UTF_8;
     }
 
-    /** Buffers the body in a byte array that grows as needed, sized from the head's body length when declared. */
+    /**
+     * Buffers the body in a byte array that grows with the bytes that arrive (doubling), never ahead of them: a head
+     * declaring {@code Content-Length: 16000000} costs at most {@link #FIRST_CAPACITY} bytes until the body comes.
+     * The declared length only caps the growth, so a body that matches it ends in an array of exactly its size
+     * (returned without a last copy).
+     */
     static class ByteArraySink implements BodySink<byte[]> {
+        /** The most allocated before any body byte arrives. */
+        static final int FIRST_CAPACITY = 8 * 1024;
+
         private final long limit;
+        /** The body length the head declares ({@link ResponseHead#bodyLength()}), or -1. */
+        private final long declared;
         private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-        private byte[] buf;
+        private byte[] buf = new byte[0];
         private int size;
 
         ByteArraySink(ResponseHead head, long limit) {
             this.limit = limit;
-            long declared = head.bodyLength(); // decided with the framing: no field is looked up again
-            this.buf = declared > 0 && declared <= limit ? new byte[(int) declared] : new byte[0];
+            this.declared = head.bodyLength(); // decided with the framing: no field is looked up again
         }
 
         @Override
@@ -105,11 +115,16 @@ public final class BodyHandlers {
                 throw new LimitExceededException("maxBufferedBodyBytes", limit,
                         "response body larger than the buffered-body limit");
             }
-            if (size + n > buf.length) {
-                buf = Arrays.copyOf(buf, (int) Math.min(limit, Math.max((long) size + n, Math.max(64L, 2L * buf.length))));
-            }
+            if (size + n > buf.length) buf = Arrays.copyOf(buf, capacityFor((long) size + n));
             data.get(buf, size, n);
             size += n;
+        }
+
+        /** The next capacity for {@code needed} bytes: double (at least the first capacity), capped. */
+        private int capacityFor(long needed) {
+            long grown = Math.max(needed, Math.max(FIRST_CAPACITY, 2L * buf.length));
+            if (declared >= needed) grown = Math.min(grown, declared);
+            return (int) Math.min(grown, Math.min(limit, Integer.MAX_VALUE - 8));
         }
 
         @Override
