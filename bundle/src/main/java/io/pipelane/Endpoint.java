@@ -2,6 +2,7 @@ package io.pipelane;
 
 import io.pipelane.internal.codec.HostNames;
 import io.pipelane.internal.codec.Printable;
+import io.pipelane.internal.config.Redaction;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -89,17 +90,25 @@ public final class Endpoint {
      */
     public static Endpoint of(String uri) {
         Objects.requireNonNull(uri, "uri");
+        String quoted = Printable.singleQuote(Redaction.uri(uri)); // never the user-info in a message
+        URI parsed;
         try {
-            return of(URI.create(uri.trim()));
+            parsed = URI.create(uri.trim());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid endpoint URI " + Printable.singleQuote(uri) + ": "
-                    + Printable.escape(e.getMessage()), e);
+            // Neither the JDK's message nor its exception as cause: both quote the input, user-info included.
+            throw new IllegalArgumentException("invalid endpoint URI " + quoted + ": "
+                    + Printable.escape(Redaction.uriProblem(e)));
+        }
+        try {
+            return of(parsed);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid endpoint URI " + quoted + ": " + e.getMessage(), e);
         }
     }
 
     /** See {@link #of(String)}. */
     public static Endpoint of(URI uri) {
-        String quoted = Printable.singleQuote(uri);
+        String quoted = Printable.singleQuote(Redaction.uri(uri.toString())); // never the user-info
         String scheme = uri.getScheme();
         if (scheme == null) {
             throw new IllegalArgumentException("endpoint URI " + quoted + " has no scheme (http, https or unix)");

@@ -1,6 +1,7 @@
 package io.pipelane;
 
 import io.pipelane.internal.codec.Printable;
+import io.pipelane.internal.config.Redaction;
 
 import java.net.URI;
 import java.net.URLDecoder;
@@ -62,8 +63,9 @@ public final class ProxyOptions {
         try {
             u = URI.create(s);
         } catch (IllegalArgumentException e) {
+            // Neither the JDK's message nor its exception as cause: both quote the input, password included.
             throw new IllegalArgumentException("invalid proxy URI " + Printable.singleQuote(redact(uri)) + ": "
-                    + Printable.escape(e.getMessage()), e);
+                    + Printable.escape(Redaction.uriProblem(e)));
         }
         String scheme = u.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http")) {
@@ -84,8 +86,8 @@ public final class ProxyOptions {
         String info = u.getRawUserInfo();
         if (info != null) {
             int colon = info.indexOf(':');
-            String user = decode(colon < 0 ? info : info.substring(0, colon));
-            String password = colon < 0 ? "" : decode(info.substring(colon + 1));
+            String user = decode(colon < 0 ? info : info.substring(0, colon), uri);
+            String password = colon < 0 ? "" : decode(info.substring(colon + 1), uri);
             b.credentials(user, password);
         }
         return b.build();
@@ -168,15 +170,17 @@ public final class ProxyOptions {
                 + (tunnel ? ", tunnel" : "") + (headers.isEmpty() ? "" : ", headers=" + headers.names()) + "}";
     }
 
-    private static String decode(String s) {
-        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    private static String decode(String s, String uri) {
+        try {
+            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            // URLDecoder's message quotes the text, a password perhaps.
+            throw new IllegalArgumentException("proxy URI " + Printable.singleQuote(redact(uri)) + ": user-info with a bad %-escape");
+        }
     }
 
     private static String redact(String uri) {
-        int at = uri.lastIndexOf('@');
-        if (at < 0) return uri;
-        int start = uri.indexOf("://");
-        return (start < 0 ? "" : uri.substring(0, start + 3)) + "****@" + uri.substring(at + 1);
+        return Redaction.uri(uri);
     }
 
     /** Builds {@link ProxyOptions}. */

@@ -61,11 +61,15 @@ public final class ConfigModel {
     }
 
     /**
-     * The outcome: {@code defaults} (and {@code cacheDefaults}) are null when the defaults configuration is
-     * invalid. {@code cacheDefaults} are the options of a cache for endpoints given as URIs (their proxies from
-     * the defaults' proxy keys); {@code caches} the options of each valid named endpoint's cache.
+     * The outcome. {@code defaults}, {@code cacheDefaults} and {@code proxyDefaults} are the defaults in force:
+     * those of the defaults configuration when it is valid; when it is not ({@code defaultsError} says why), those
+     * of the last valid one, or the built-in defaults if none was ever valid ({@code defaultsInForce} says which;
+     * {@code null} when the configuration itself is in force). {@code cacheDefaults} are the options of a cache
+     * for endpoints given as URIs (their proxies from the defaults' proxy keys); {@code caches} the options of
+     * each valid named endpoint's cache.
      */
-    public record Result(ConnectionOptions defaults, String defaultsError, List<String> defaultsWarnings,
+    public record Result(ConnectionOptions defaults, String defaultsError, String defaultsInForce,
+                         List<String> defaultsWarnings,
                          Map<String, NamedEndpoint> endpoints, List<EndpointStatus> endpointStatus,
                          List<TlsStatus> tlsStatus, CacheOptions cacheDefaults, CacheKeys.ProxyConfig proxyDefaults,
                          Map<String, CacheOptions> caches) {
@@ -124,7 +128,6 @@ public final class ConfigModel {
 
         /** The error that keeps the endpoint of that name from being offered, or null. */
         public String errorFor(String endpointName) {
-            if (defaultsError != null) return defaultsError;
             for (EndpointStatus s : endpointStatus) {
                 if (endpointName.equals(s.name()) && !s.valid()) return s.error();
             }
@@ -138,30 +141,55 @@ public final class ConfigModel {
      */
     public static Result compute(ConfigSource defaults, Collection<ConfigSource> tls, Collection<ConfigSource> endpoints,
                                  Executor executor) {
-        ConnectionOptions base = ConnectionOptions.defaults();
-        CacheOptions cacheBase = CacheOptions.defaults();
-        CacheKeys.ProxyConfig proxyBase = CacheKeys.ProxyConfig.DIRECT;
+        return compute(defaults, null, tls, endpoints, executor);
+    }
+
+    /**
+     * Every configuration is checked on its own: whatever one of them holds (a runtime exception included) makes
+     * only that one invalid, with a message naming its PID and key and quoting no secret.
+     *
+     * @param defaults      the defaults configuration ({@code null}: none, the code's defaults)
+     * @param lastValid     the last defaults configuration that was valid, in force while {@code defaults} is
+     *                      invalid ({@code null}: the built-in defaults)
+     * @param executor      the executor for every connection, or {@code null} for the factory's own
+     */
+    public static Result compute(ConfigSource defaults, ConfigSource lastValid, Collection<ConfigSource> tls,
+                                 Collection<ConfigSource> endpoints, Executor executor) {
+        Defaults d = Defaults.BUILT_IN;
         String defaultsError = null;
+        String inForce = null;
         List<String> defaultsWarnings = new ArrayList<>();
         if (defaults != null) {
-            ConfigValues v = defaults.values();
             try {
-                base = OptionKeys.apply(base, v);
-                cacheBase = CacheKeys.apply(cacheBase, v);
-                proxyBase = CacheKeys.proxy(v, null);
+                d = Defaults.of(defaults);
             } catch (ConfigException e) {
                 defaultsError = e.getMessage();
+                d = Defaults.BUILT_IN;
+                inForce = "the built-in defaults";
+                if (lastValid != null) {
+                    try {
+                        d = Defaults.of(lastValid);
+                        inForce = "the last valid " + lastValid.pid();
+                    } catch (ConfigException stillBad) {
+                        // never: it was valid
+                    }
+                }
             }
-            defaultsWarnings.addAll(unknownKeys(v, Set.of(OptionKeys.EXECUTOR_TARGET.key())));
+            defaultsWarnings.addAll(unknownKeys(defaults.values(), Set.of(OptionKeys.EXECUTOR_TARGET.key())));
         }
-        cacheBase = cacheBase.toBuilder().proxies(proxyBase.rules()).build();
+        ConnectionOptions base = d.options();
+        CacheOptions cacheBase = d.cache().toBuilder().proxies(d.proxy().rules()).build();
+        CacheKeys.ProxyConfig proxyBase = d.proxy();
         if (executor != null) base = base.toBuilder().executor(executor).build();
 
         // TLS contexts by name; a name used twice is an error for both.
         List<TlsStatus> tlsStatus = new ArrayList<>();
-        Map<String, List<ConfigSource>> tlsByName = byName(tls);
+        Map<ConfigSource, String> nameErrors = new java.util.HashMap<>();
+        Map<String, List<ConfigSource>> tlsByName = byName(tls, nameErrors);
         for (Map.Entry<String, List<ConfigSource>> e : tlsByName.entrySet()) {
-            for (ConfigSource s : e.getValue()) tlsStatus.add(tlsStatus(e.getKey(), s, e.getValue()));
+            for (ConfigSource s : e.getValue()) {
+                tlsStatus.add(tlsStatus(e.getKey(), s, e.getValue(), nameErrors.get(s)));
+            }
         }
         Map<String, TlsStatus> tlsNamed = new TreeMap<>();
         for (TlsStatus t : tlsStatus) if (t.name() != null) tlsNamed.putIfAbsent(t.name(), t);
@@ -169,11 +197,11 @@ public final class ConfigModel {
         List<EndpointStatus> endpointStatus = new ArrayList<>();
         Map<String, NamedEndpoint> valid = new LinkedHashMap<>();
         Map<String, CacheOptions> caches = new LinkedHashMap<>();
-        Map<String, List<ConfigSource>> epByName = byName(endpoints);
+        Map<String, List<ConfigSource>> epByName = byName(endpoints, nameErrors);
         for (Map.Entry<String, List<ConfigSource>> e : epByName.entrySet()) {
             for (ConfigSource s : e.getValue()) {
-                EndpointStatus st = endpointStatus(e.getKey(), s, e.getValue(), base, cacheBase, proxyBase,
-                        defaultsError, tlsNamed);
+                EndpointStatus st = endpointStatus(e.getKey(), s, e.getValue(), nameErrors.get(s), base, cacheBase,
+                        proxyBase, tlsNamed);
                 endpointStatus.add(st);
                 if (st.valid()) {
                     valid.put(st.name(), new NamedEndpoint(st.name(), Endpoint.of(st.uri()), st.options()));
@@ -181,18 +209,55 @@ public final class ConfigModel {
                 }
             }
         }
-        return new Result(defaultsError == null ? base : null, defaultsError, List.copyOf(defaultsWarnings),
-                Map.copyOf(valid), List.copyOf(endpointStatus), List.copyOf(tlsStatus),
-                defaultsError == null ? cacheBase : null, defaultsError == null ? proxyBase : null, Map.copyOf(caches));
+        return new Result(base, defaultsError, inForce, List.copyOf(defaultsWarnings), Map.copyOf(valid),
+                List.copyOf(endpointStatus), List.copyOf(tlsStatus), cacheBase, proxyBase, Map.copyOf(caches));
     }
 
-    /** Groups configurations by their {@code name} (else alias); those without either under the key "". */
-    private static Map<String, List<ConfigSource>> byName(Collection<ConfigSource> sources) {
+    /** The options a defaults configuration gives. */
+    private record Defaults(ConnectionOptions options, CacheOptions cache, CacheKeys.ProxyConfig proxy) {
+        static final Defaults BUILT_IN = new Defaults(ConnectionOptions.defaults(), CacheOptions.defaults(),
+                CacheKeys.ProxyConfig.DIRECT);
+
+        /** @throws ConfigException whatever is wrong with it, an unexpected runtime exception included */
+        static Defaults of(ConfigSource source) {
+            ConfigValues v = source.values();
+            try {
+                return new Defaults(OptionKeys.apply(ConnectionOptions.defaults(), v),
+                        CacheKeys.apply(CacheOptions.defaults(), v), CacheKeys.proxy(v, null));
+            } catch (ConfigException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw unexpected(source, e);
+            }
+        }
+    }
+
+    /**
+     * A runtime exception no check foresaw, as the error of the configuration that caused it: its type and message,
+     * any URI in it redacted (it never holds a password: secrets are only read by {@link ConfigValues#secret}).
+     */
+    static ConfigException unexpected(ConfigSource source, RuntimeException e) {
+        return new ConfigException(source.label(), null, "cannot be used: " + e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + Redaction.uri(e.getMessage())));
+    }
+
+    /**
+     * Groups configurations by their {@code name} (else alias); those without either under the key "". One whose
+     * name cannot be read (two values) is put in a group of its own, with its error in {@code nameErrors}.
+     */
+    private static Map<String, List<ConfigSource>> byName(Collection<ConfigSource> sources,
+                                                          Map<ConfigSource, String> nameErrors) {
         Map<String, List<ConfigSource>> out = new TreeMap<>();
         List<ConfigSource> sorted = new ArrayList<>(sources);
         sorted.sort(Comparator.comparing(ConfigSource::pid));
         for (ConfigSource s : sorted) {
-            String name = nameOf(s);
+            String name;
+            try {
+                name = nameOf(s);
+            } catch (RuntimeException e) {
+                nameErrors.put(s, e instanceof ConfigException ? e.getMessage() : unexpected(s, e).getMessage());
+                name = "\0" + s.pid(); // in a group of its own: no name sorts or clashes with it
+            }
             out.computeIfAbsent(name == null ? "" : name, k -> new ArrayList<>()).add(s);
         }
         return out;
@@ -203,7 +268,8 @@ public final class ConfigModel {
         return name != null ? name : s.alias();
     }
 
-    private static String checkName(ConfigSource s, String name, List<ConfigSource> sameName) {
+    private static String checkName(ConfigSource s, String name, List<ConfigSource> sameName, String nameError) {
+        if (nameError != null) return nameError;
         if (name.isEmpty()) {
             return s.label() + ": key 'name': missing (and the configuration has no alias to take it from)";
         }
@@ -225,27 +291,29 @@ public final class ConfigModel {
         return null;
     }
 
-    private static TlsStatus tlsStatus(String name, ConfigSource s, List<ConfigSource> sameName) {
+    private static TlsStatus tlsStatus(String name, ConfigSource s, List<ConfigSource> sameName, String nameError) {
         ConfigValues v = s.values();
-        Map<String, String> settings = TlsConfig.describe(v);
-        String error = checkName(s, name, sameName);
+        String shownName = nameError != null || name.isEmpty() ? null : name;
+        Map<String, String> settings = Map.of();
+        SecretDigest secrets = null;
+        String error = checkName(s, name, sameName, nameError);
         TlsOptions options = null;
-        if (error == null) {
-            try {
-                options = TlsConfig.build(v);
-            } catch (ConfigException e) {
-                error = e.getMessage();
-            }
+        try {
+            settings = TlsConfig.describe(v);
+            secrets = SecretDigest.of(v, TlsConfig.SECRETS);
+            if (error == null) options = TlsConfig.build(v);
+        } catch (ConfigException e) {
+            if (error == null) error = e.getMessage();
+        } catch (RuntimeException e) {
+            if (error == null) error = unexpected(s, e).getMessage();
         }
-        return new TlsStatus(name.isEmpty() ? null : name, s.label(), settings, SecretDigest.of(v, TlsConfig.SECRETS),
-                error == null ? options : null, error,
+        return new TlsStatus(shownName, s.label(), settings, secrets, error == null ? options : null, error,
                 unknownKeys(v, TlsConfig.KEYS));
     }
 
     private static EndpointStatus endpointStatus(String name, ConfigSource s, List<ConfigSource> sameName,
-                                                 ConnectionOptions base, CacheOptions cacheBase,
-                                                 CacheKeys.ProxyConfig proxyBase, String defaultsError,
-                                                 Map<String, TlsStatus> tls) {
+                                                 String nameError, ConnectionOptions base, CacheOptions cacheBase,
+                                                 CacheKeys.ProxyConfig proxyBase, Map<String, TlsStatus> tls) {
         ConfigValues v = s.values();
         String uri = null;
         String tlsName = null;
@@ -258,22 +326,20 @@ public final class ConfigModel {
             if (v.has(k)) overrides.put(k, CacheKeys.show(k, String.join(",", v.list(k))));
         }
         List<String> warnings = unknownKeys(v, Set.of(NAME, URI, TLS));
-        String error = checkName(s, name, sameName);
+        String error = checkName(s, name, sameName, nameError);
         try {
             if (error != null) throw new ConfigException(s.label(), null, "");
-            uri = v.string(URI);
-            if (uri == null) throw v.error(URI, "missing (e.g. http://host:port, https://host:port, unix:/path)");
+            String given = v.string(URI);
+            uri = Redaction.uri(given); // shown and quoted; a URI with user-info is refused below anyway
+            if (given == null) throw v.error(URI, "missing (e.g. http://host:port, https://host:port, unix:/path)");
             Endpoint endpoint;
             try {
-                endpoint = Endpoint.of(uri);
+                endpoint = Endpoint.of(given);
             } catch (IllegalArgumentException e) {
                 throw v.error(URI, e.getMessage());
             }
             if (v.has(OptionKeys.EXECUTOR_TARGET.key())) {
                 throw v.error(OptionKeys.EXECUTOR_TARGET.key(), "can only be set in the defaults configuration (io.pipelane)");
-            }
-            if (defaultsError != null) {
-                throw new ConfigException(s.label(), null, "not offered: the defaults are invalid: " + defaultsError);
             }
             options = OptionKeys.apply(base, v);
             cache = CacheKeys.apply(cacheBase, v);
@@ -296,13 +362,14 @@ public final class ConfigModel {
                         + t.error());
                 options = options.toBuilder().tls(t.options()).build();
             }
-        } catch (ConfigException e) {
-            if (error == null) error = e.getMessage();
+        } catch (RuntimeException e) {
+            // Nothing half-applied: an endpoint is offered whole or not at all.
+            if (error == null) error = e instanceof ConfigException ? e.getMessage() : unexpected(s, e).getMessage();
             options = null;
             cache = null;
             proxy = null;
         }
-        return new EndpointStatus(name.isEmpty() ? null : name, s.label(), uri, tlsName, options, cache, proxy,
+        return new EndpointStatus(nameError != null || name.isEmpty() ? null : name, s.label(), uri, tlsName, options, cache, proxy,
                 overrides, error, List.copyOf(warnings));
     }
 

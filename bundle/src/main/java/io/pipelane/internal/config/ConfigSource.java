@@ -47,6 +47,12 @@ public record ConfigSource(String pid, Map<String, ?> properties) {
         return pid + " (" + f.substring(f.lastIndexOf('/') + 1) + ")";
     }
 
+    /** The PID only: the properties may hold secrets. */
+    @Override
+    public String toString() {
+        return "ConfigSource[" + label() + "]";
+    }
+
     public ConfigValues values() {
         return new ConfigValues(label(), properties);
     }

@@ -155,7 +155,13 @@ public final class TlsConfig {
     private static KeyStore load(ConfigValues v, String fileKey, String typeKey, String passwordKey, char[] keyPassword)
             throws GeneralSecurityException {
         String file = v.string(fileKey);
-        Path path = Path.of(file);
+        Path path;
+        try {
+            path = Path.of(file);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw v.error(fileKey, "not a valid path: " + e.getReason()
+                    + (e.getIndex() >= 0 ? " at index " + e.getIndex() : ""));
+        }
         if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
             throw v.error(fileKey, "cannot read the file " + path.toAbsolutePath());
         }

@@ -9,6 +9,7 @@ import io.pipelane.internal.config.CacheKeys;
 import io.pipelane.internal.config.ConfigModel;
 import io.pipelane.internal.config.ConfigValues;
 import io.pipelane.internal.config.OptionKeys;
+import io.pipelane.internal.config.Redaction;
 import io.pipelane.internal.osgi.PipelaneRuntime;
 
 import java.io.PrintStream;
@@ -64,13 +65,17 @@ public final class PipelaneCommands {
         StringBuilder out = new StringBuilder();
         out.append("ConnectionFactory service: ").append(runtime.serviceStatus()).append('\n');
         if (r == null) return out.toString();
-        if (r.defaults() != null) {
-            out.append("Defaults (io.pipelane): ").append(settings(OptionKeys.describe(r.defaults()))).append('\n');
-            out.append("  cache: ").append(settings(CacheKeys.describe(r.cacheDefaults()))).append('\n');
-            out.append("  proxy: ").append(settings(r.proxyDefaults().describe())).append('\n');
-        } else {
-            out.append("Defaults (io.pipelane): INVALID: ").append(r.defaultsError()).append('\n');
+        String executorError = runtime.executorError();
+        if (executorError != null) out.append("Executor: INVALID, not applied: ").append(executorError).append('\n');
+        if (r.defaultsError() != null) {
+            out.append("Defaults (io.pipelane): INVALID, not applied: ").append(r.defaultsError()).append('\n');
+            out.append("  in force: ").append(r.defaultsInForce())
+                    .append(" (fix or delete the configuration to recover)\n");
         }
+        out.append(r.defaultsError() != null ? "Defaults in force: " : "Defaults (io.pipelane): ")
+                .append(settings(OptionKeys.describe(r.defaults()))).append('\n');
+        out.append("  cache: ").append(settings(CacheKeys.describe(r.cacheDefaults()))).append('\n');
+        out.append("  proxy: ").append(settings(r.proxyDefaults().describe())).append('\n');
         out.append('\n');
         if (r.endpointStatus().isEmpty()) {
             out.append("No endpoints configured (factory PID io.pipelane.endpoint).\n");
@@ -181,7 +186,7 @@ public final class PipelaneCommands {
             c.close();
         }
         String summary = String.format(Locale.ROOT, "%d request(s) to %s (%s%s) on one connection%s in %s: %s%s",
-                count, endpoint, c.endpoint().toUri(), target, pipelined ? ", pipelined" : ", not pipelined",
+                count, Redaction.uri(endpoint), c.endpoint().toUri(), target, pipelined ? ", pipelined" : ", not pipelined",
                 millis(System.nanoTime() - start), statuses.isEmpty() ? "no response" : statusSummary(statuses),
                 failed == 0 ? "" : ", " + failed + " failed");
         if (failed > 0) throw new IllegalStateException(summary);
@@ -217,7 +222,8 @@ public final class PipelaneCommands {
                 }
             }
             if (metrics.isEmpty()) {
-                out.append(endpoint == null ? "  no requests sent yet\n" : "  no requests sent to " + endpoint + "\n");
+                out.append(endpoint == null ? "  no requests sent yet\n"
+                        : "  no requests sent to " + Redaction.uri(endpoint) + "\n");
                 continue;
             }
             List<String[]> rows = new ArrayList<>();

@@ -8,8 +8,9 @@ import io.pipelane.internal.codec.Printable;
 import io.pipelane.internal.config.ConfigModel;
 import io.pipelane.internal.config.ConfigSource;
 import io.pipelane.internal.config.OptionKeys;
-import io.pipelane.internal.engine.PipelaneConnectionFactory;
+import io.pipelane.internal.config.Redaction;
 import io.pipelane.internal.engine.NamedEndpoint;
+import io.pipelane.internal.engine.PipelaneConnectionFactory;
 import io.pipelane.internal.jmx.JmxRegistry;
 import io.pipelane.internal.stats.Statistics;
 
@@ -30,34 +31,34 @@ import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
-import org.osgi.framework.Filter;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceFactory;
-import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
-import org.osgi.service.component.annotations.Modified;
-import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.util.tracker.ServiceTracker;
-import org.osgi.util.tracker.ServiceTrackerCustomizer;
 
 /**
  * The heart of the bundle: owns the {@link PipelaneConnectionFactory} (its executor and watchdog), applies the
- * configuration (defaults from {@code io.pipelane}, endpoints and TLS contexts from their factory
- * configurations) and registers the {@link ConnectionFactory} service, bundle-scoped so that each consumer's
- * connections are closed when it releases the service.
+ * configuration (defaults from {@code io.pipelane} through {@link DefaultsConfigComponent}, endpoints and TLS
+ * contexts from their factory configurations) and registers the {@link ConnectionFactory} service, bundle-scoped
+ * so that each consumer's connections are closed when it releases the service.
  *
  * <p>The service carries the property {@code endpoints} (String[]): the names of the endpoints offered now, so
  * a consumer can wait for one with a target filter such as {@code (endpoints=billing)}. It is not offered while
- * the defaults configuration is invalid, nor while {@code executor.target} selects no service.
+ * {@code executor.target} selects no service. An invalid defaults configuration does not withdraw it: the last
+ * valid defaults (else the built-in ones) stay in force, and the error is reported. This component has no
+ * configuration, so its own service ({@link PipelaneRuntime}) carries no configuration value.
+ *
+ * <p>Threads: the configuration components call in on DS's threads; every change is computed under this object's
+ * lock, and the framework (register, setProperties, unregister) is called after it is released, by one thread at a
+ * time ({@link #publish}). Lifecycle: constructed (nothing offered) → configured (offered once the defaults and
+ * executor allow) → deactivated (withdrawn, every connection closed).
  */
 @Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=io.pipelane.ConnectionFactory")
-@Component(configurationPid = PipelaneCore.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
-        service = PipelaneRuntime.class, immediate = true)
-@Designate(ocd = DefaultsConfiguration.class)
+@Component(service = PipelaneRuntime.class, immediate = true, configurationPolicy = ConfigurationPolicy.IGNORE)
 public final class PipelaneCore implements PipelaneRuntime {
     public static final String PID = "io.pipelane";
     public static final String ENDPOINTS_PROPERTY = "endpoints";
@@ -68,49 +69,47 @@ public final class PipelaneCore implements PipelaneRuntime {
     /** Fed by the engine's events; read by the MBeans and pipelane:stats. */
     private final Statistics statistics = new Statistics();
     private final JmxRegistry jmx = new JmxRegistry(statistics);
-    private final Map<String, ConfigSource> endpointConfigs = new TreeMap<>();
-    private final Map<String, ConfigSource> tlsConfigs = new TreeMap<>();
     private final Set<ConsumerConnectionFactory> consumers = ConcurrentHashMap.newKeySet();
-    private final Set<String> reported = new HashSet<>();
 
     // All guarded by this.
+    private final Map<String, ConfigSource> endpointConfigs = new TreeMap<>();
+    private final Map<String, ConfigSource> tlsConfigs = new TreeMap<>();
+    private final Set<String> reported = new HashSet<>();
     private ConfigSource defaults;
+    /** The last defaults configuration that was valid: in force while {@link #defaults} is not. */
+    private ConfigSource lastValidDefaults;
     private String executorTarget = "";
-    private ServiceTracker<Executor, Executor> executorTracker;
-    private final Map<ServiceReference<Executor>, Executor> executors = new HashMap<>();
+    private Executor executor;
     private String executorError;
     private ConfigModel.Result result;
+    private boolean deactivated;
+    /** What the service registration should be: null for none, else the endpoint names to offer. */
+    private List<String> wanted;
+    private boolean publishing;
+    private boolean publishAgain;
+
+    /** Only the thread that {@link #publish publishes} touches these. */
     private ServiceRegistration<ConnectionFactory> registration;
     private List<String> offered = List.of();
-    /** The configuration the engine and the caches run with now (the last valid one); written under this. */
+
+    /** The configuration the engine and the caches run with now; written under this. */
     private volatile Applied applied;
+    private volatile ConnectionClosedException closing;
 
     /** A configuration applied, and how many were before it: a consumer ignores one older than it has. */
     record Applied(ConfigModel.Result result, long generation) {
     }
-    private boolean deactivated;
-    private volatile ConnectionClosedException closing;
 
     @Activate
-    public PipelaneCore(BundleContext context, Map<String, Object> properties) {
+    public PipelaneCore(BundleContext context) {
         this.context = context;
         this.engine = new PipelaneConnectionFactory(io.pipelane.ConnectionOptions.defaults(), Map.of(), null,
                 "pipelane");
         this.engine.events().addSink(statistics);
         synchronized (this) {
-            this.defaults = defaultsSource(properties);
-            updateExecutorTracker();
             apply();
         }
-    }
-
-    @Modified
-    void modified(Map<String, Object> properties) {
-        synchronized (this) {
-            defaults = defaultsSource(properties);
-            updateExecutorTracker();
-            apply();
-        }
+        publish();
     }
 
     @Deactivate
@@ -121,26 +120,44 @@ public final class PipelaneCore implements PipelaneRuntime {
                         + bundle.getBundleId() + "] was stopped")
                 : new ConnectionClosedException("the Pipelane component was deactivated");
         closing = reason;
-        ServiceTracker<Executor, Executor> tracker;
         synchronized (this) {
             deactivated = true;
-            unregister();
-            tracker = executorTracker;
-            executorTracker = null;
+            wanted = null;
         }
-        if (tracker != null) tracker.close();
+        publish();
         jmx.close();
         engine.close(reason);
         LOG.log(System.Logger.Level.INFO, Printable.line("Pipelane stopped: " + reason.getMessage()));
     }
 
-    private static ConfigSource defaultsSource(Map<String, Object> properties) {
-        // Without a configuration, DS gives only component.* properties: the code's defaults apply.
-        boolean configured = properties.containsKey(Constants.SERVICE_PID);
-        return configured ? new ConfigSource(PID, properties) : null;
-    }
-
     // ------------------------------------------------------------------------------------ configurations
+
+    @Override
+    public void defaults(Map<String, ?> properties, Executor selected) {
+        synchronized (this) {
+            defaults = properties == null ? null : new ConfigSource(PID, properties);
+            String target = "";
+            String error = null;
+            if (defaults != null) {
+                try {
+                    String t = defaults.values().string(OptionKeys.EXECUTOR_TARGET.key());
+                    target = t == null ? "" : t;
+                    if (!target.isEmpty()) FrameworkUtil.createFilter(target); // parses only
+                } catch (InvalidSyntaxException | RuntimeException e) {
+                    error = defaults.label() + ": key '" + OptionKeys.EXECUTOR_TARGET.key() + "': "
+                            + (e instanceof InvalidSyntaxException ? Printable.singleQuote(target)
+                            + " is not a valid LDAP filter: " + Printable.escape(e.getMessage())
+                            : Printable.escape(e.getMessage()));
+                }
+            }
+            executorError = error;
+            if (error == null) executorTarget = target;
+            // Without executor.target, no executor service is used (the engine's own runs the I/O).
+            executor = executorTarget.isEmpty() ? null : selected;
+            apply();
+        }
+        publish();
+    }
 
     @Override
     public void putEndpoint(String pid, Map<String, ?> properties) {
@@ -148,6 +165,7 @@ public final class PipelaneCore implements PipelaneRuntime {
             endpointConfigs.put(pid, new ConfigSource(pid, properties));
             apply();
         }
+        publish();
     }
 
     @Override
@@ -155,6 +173,7 @@ public final class PipelaneCore implements PipelaneRuntime {
         synchronized (this) {
             if (endpointConfigs.remove(pid) != null) apply();
         }
+        publish();
     }
 
     @Override
@@ -163,6 +182,7 @@ public final class PipelaneCore implements PipelaneRuntime {
             tlsConfigs.put(pid, new ConfigSource(pid, properties));
             apply();
         }
+        publish();
     }
 
     @Override
@@ -170,90 +190,27 @@ public final class PipelaneCore implements PipelaneRuntime {
         synchronized (this) {
             if (tlsConfigs.remove(pid) != null) apply();
         }
+        publish();
     }
 
-    private void updateExecutorTracker() {
-        String target = "";
-        if (defaults != null) {
-            String t = defaults.values().string(OptionKeys.EXECUTOR_TARGET.key());
-            target = t == null ? "" : t;
-        }
-        if (target.equals(executorTarget) && (executorTracker != null || executorError != null || target.isEmpty())) {
-            return;
-        }
-        if (executorTracker != null) {
-            ServiceTracker<Executor, Executor> old = executorTracker;
-            executorTracker = null;
-            old.close();
-            executors.clear();
-        }
-        executorTarget = target;
-        executorError = null;
-        if (target.isEmpty()) return;
-        Filter filter;
-        try {
-            filter = context.createFilter("(&(" + Constants.OBJECTCLASS + "=" + Executor.class.getName() + ")"
-                    + target + ")");
-        } catch (InvalidSyntaxException e) {
-            executorError = PID + ": key '" + OptionKeys.EXECUTOR_TARGET.key() + "': " + Printable.singleQuote(target)
-                    + " is not a valid LDAP filter: " + Printable.escape(e.getMessage());
-            return;
-        }
-        executorTracker = new ServiceTracker<>(context, filter, new ServiceTrackerCustomizer<>() {
-            @Override
-            public Executor addingService(ServiceReference<Executor> reference) {
-                Executor e = context.getService(reference);
-                synchronized (PipelaneCore.this) {
-                    executors.put(reference, e);
-                    if (!deactivated) apply();
-                }
-                return e;
-            }
-
-            @Override
-            public void modifiedService(ServiceReference<Executor> reference, Executor service) {
-                synchronized (PipelaneCore.this) {
-                    if (!deactivated) apply();
-                }
-            }
-
-            @Override
-            public void removedService(ServiceReference<Executor> reference, Executor service) {
-                synchronized (PipelaneCore.this) {
-                    executors.remove(reference);
-                    if (!deactivated) apply();
-                }
-                context.ungetService(reference);
-            }
-        });
-        executorTracker.open();
-    }
-
-    /** The executor selected by executor.target, or null (none configured, or none available). */
-    private Executor selectedExecutor() {
-        if (executorTracker == null || executors.isEmpty()) return null;
-        // The highest ranking (then the oldest) service, as ServiceReference.compareTo orders them.
-        ServiceReference<Executor> best = null;
-        for (ServiceReference<Executor> r : executors.keySet()) {
-            if (best == null || r.compareTo(best) > 0) best = r;
-        }
-        return executors.get(best);
-    }
-
-    /** Recomputes the configuration, reconfigures the engine and (un)registers the service. Holds this. */
+    /**
+     * Recomputes the configuration, reconfigures the engine and the consumers' caches, and says what the service
+     * registration should be ({@link #wanted}); {@link #publish} makes it so. Holds this; calls no framework method.
+     */
     private void apply() {
         if (deactivated) return;
-        Executor executor = selectedExecutor();
-        ConfigModel.Result r = ConfigModel.compute(defaults, tlsConfigs.values(), endpointConfigs.values(), executor);
+        ConfigModel.Result r = ConfigModel.compute(defaults, lastValidDefaults, tlsConfigs.values(),
+                endpointConfigs.values(), executor);
+        if (defaults != null && r.defaultsError() == null) lastValidDefaults = defaults;
+        if (defaults == null) lastValidDefaults = null;
         result = r;
         report(r);
-        boolean executorMissing = !executorTarget.isEmpty() && executor == null;
-        if (r.defaults() == null || executorError != null || executorMissing) {
-            if (registration != null) {
+        if (!executorTarget.isEmpty() && executor == null) {
+            if (wanted != null) {
                 LOG.log(System.Logger.Level.WARNING, "The Pipelane ConnectionFactory service is withdrawn: "
                         + serviceStatus());
             }
-            unregister();
+            wanted = null;
             return;
         }
         // The engine first: a consumer that waits for an endpoint may call create() as soon as it sees it.
@@ -270,13 +227,64 @@ public final class PipelaneCore implements PipelaneRuntime {
         Applied now = new Applied(r, (applied == null ? 0 : applied.generation()) + 1);
         applied = now;
         for (ConsumerConnectionFactory c : consumers) c.configureCache(now, renew);
-        List<String> names = new ArrayList<>(new TreeMap<>(r.endpoints()).keySet());
-        if (registration == null) {
-            registration = context.registerService(ConnectionFactory.class, new Factory(), properties(names));
+        wanted = new ArrayList<>(new TreeMap<>(r.endpoints()).keySet());
+    }
+
+    /**
+     * Makes the service registration what {@link #wanted} says, outside any lock. One thread publishes at a time;
+     * a change made meanwhile is published by that thread before it leaves, so the last state always wins.
+     */
+    private void publish() {
+        synchronized (this) {
+            if (publishing) {
+                publishAgain = true;
+                return;
+            }
+            publishing = true;
+        }
+        while (true) {
+            List<String> target;
+            synchronized (this) {
+                target = wanted;
+                publishAgain = false;
+            }
+            register(target);
+            synchronized (this) {
+                if (!publishAgain) {
+                    publishing = false;
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Called by the publishing thread only, without a lock. */
+    private void register(List<String> names) {
+        if (names == null) {
+            ServiceRegistration<ConnectionFactory> r = registration;
+            registration = null;
+            offered = List.of();
+            if (r != null) {
+                try {
+                    r.unregister(); // the framework releases it for every consumer: their connections close
+                } catch (IllegalStateException alreadyGone) {
+                    // the bundle is stopping
+                }
+            }
+        } else if (registration == null) {
+            try {
+                registration = context.registerService(ConnectionFactory.class, new Factory(), properties(names));
+            } catch (IllegalStateException stopping) {
+                return; // the bundle context is no longer valid
+            }
             offered = names;
             LOG.log(System.Logger.Level.INFO, "Pipelane ConnectionFactory offered; endpoints: " + names);
         } else if (!names.equals(offered)) {
-            registration.setProperties(properties(names));
+            try {
+                registration.setProperties(properties(names));
+            } catch (IllegalStateException stopping) {
+                return;
+            }
             offered = names;
             LOG.log(System.Logger.Level.INFO, "Pipelane endpoints now offered: " + names);
         }
@@ -290,24 +298,14 @@ public final class PipelaneCore implements PipelaneRuntime {
         return p;
     }
 
-    private void unregister() {
-        ServiceRegistration<ConnectionFactory> r = registration;
-        registration = null;
-        offered = List.of();
-        if (r != null) {
-            try {
-                r.unregister(); // the framework releases it for every consumer: their connections close
-            } catch (IllegalStateException alreadyGone) {
-                // the bundle is stopping
-            }
-        }
-    }
-
     /** Logs each error and warning once, when it first appears. */
     private void report(ConfigModel.Result r) {
         Set<String> now = new LinkedHashSet<>();
-        if (executorError != null) now.add("E" + executorError);
-        r.errors().forEach(e -> now.add("E" + e));
+        if (executorError != null) now.add("E" + executorError + " (the executor in force is kept)");
+        for (String e : r.errors()) {
+            boolean defaultsError = e.equals(r.defaultsError());
+            now.add("E" + e + (defaultsError ? " (in force: " + r.defaultsInForce() + ")" : ""));
+        }
         r.warnings().forEach(w -> now.add("W" + w));
         for (String m : now) {
             if (reported.contains(m)) continue;
@@ -331,16 +329,19 @@ public final class PipelaneCore implements PipelaneRuntime {
 
     @Override
     public synchronized String serviceStatus() {
-        if (executorError != null) return "not offered: " + executorError;
-        if (result != null && result.defaults() == null) return "not offered: " + result.defaultsError();
-        if (!executorTarget.isEmpty() && selectedExecutor() == null) {
+        if (!executorTarget.isEmpty() && executor == null) {
             return "not offered: waiting for an Executor service matching " + OptionKeys.EXECUTOR_TARGET.key() + "="
                     + executorTarget;
         }
         String exec = executorTarget.isEmpty() ? "own executor (threads pipelane-io-N)"
                 : "executor service matching " + executorTarget;
-        return registration == null ? "not offered" : "offered, " + exec + ", " + consumers.size()
-                + " consumer bundle(s)";
+        return wanted == null ? "not offered" : "offered, " + exec + ", " + consumers.size() + " consumer bundle(s)";
+    }
+
+    /** The error of {@code executor.target}, or null. */
+    @Override
+    public synchronized String executorError() {
+        return executorError;
     }
 
     @Override
@@ -365,11 +366,13 @@ public final class PipelaneCore implements PipelaneRuntime {
     /** A connection to a named endpoint; an endpoint configured but invalid is refused with its error. */
     Connection createNamed(String endpointName) {
         ConfigModel.Result r;
+        // A URI given by mistake is quoted without its user-info.
+        String shown = Redaction.uri(endpointName);
+        String quoted = Printable.singleQuote(shown);
         synchronized (this) {
             r = result;
-            if (registration == null && !deactivated) {
-                throw new UnknownEndpointException(endpointName, "no endpoint named "
-                        + Printable.singleQuote(endpointName)
+            if (wanted == null && !deactivated) {
+                throw new UnknownEndpointException(shown, "no endpoint named " + quoted
                         + " is available: the Pipelane ConnectionFactory is " + serviceStatus());
             }
         }
@@ -378,8 +381,11 @@ public final class PipelaneCore implements PipelaneRuntime {
         } catch (UnknownEndpointException e) {
             String error = r == null ? null : r.errorFor(endpointName);
             if (error != null) {
-                throw new UnknownEndpointException(endpointName, "endpoint " + Printable.singleQuote(endpointName)
+                throw new UnknownEndpointException(shown, "endpoint " + quoted
                         + " is configured but not offered: " + error);
+            }
+            if (!shown.equals(endpointName)) {
+                throw new UnknownEndpointException(shown, "no endpoint named " + quoted + " is configured");
             }
             throw e;
         }

@@ -15,6 +15,12 @@ import java.util.Map;
  * never become service properties.
  */
 public interface PipelaneRuntime {
+    /**
+     * The defaults configuration ({@code null}: none, the built-in defaults) and the executor service its
+     * {@code executor.target} selects ({@code null}: none bound).
+     */
+    void defaults(Map<String, ?> properties, java.util.concurrent.Executor executor);
+
     void putEndpoint(String pid, Map<String, ?> properties);
 
     void removeEndpoint(String pid);
@@ -28,6 +34,9 @@ public interface PipelaneRuntime {
 
     /** A line about the executor and the service, e.g. "waiting for an Executor service matching ...". */
     String serviceStatus();
+
+    /** Why {@code executor.target} cannot be used (the executor in force is kept), or {@code null}. */
+    String executorError();
 
     /** The engine behind the service. */
     PipelaneConnectionFactory engine();

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -86,11 +87,12 @@ class CacheConfigTest {
         for (Object[] b : bad) {
             String key = (String) b[0];
             ConfigModel.Result r = compute(defaults(key, b[1]), endpoint("a", "uri", "http://127.0.0.1:1"));
-            assertNull(r.defaults(), key + " invalid in the defaults: nothing is offered");
-            assertNull(r.cacheDefaults());
+            assertEquals(CacheKeys.describe(CacheOptions.defaults()), CacheKeys.describe(r.cacheDefaults()),
+                    key + " invalid in the defaults: the built-in defaults stay in force");
+            assertEquals("the built-in defaults", r.defaultsInForce());
             assertTrue(r.defaultsError().startsWith("io.pipelane: key '" + key + "': "), r.defaultsError());
             assertTrue(r.defaultsError().contains((String) b[2]), r.defaultsError());
-            assertTrue(r.endpoints().isEmpty());
+            assertEquals(Set.of("a"), r.endpoints().keySet(), "the endpoints are still offered");
 
             ConfigModel.Result e = compute(null, endpoint("billing", "uri", "http://127.0.0.1:1", key, b[1]),
                     endpoint("other", "uri", "http://127.0.0.1:2"));

@@ -132,13 +132,52 @@ class ConfigModelTest {
     }
 
     @Test
-    void invalidDefaultsOfferNoEndpoint() {
+    void invalidDefaultsKeepTheLastValidOnesInForce() {
+        ConfigSource valid = new ConfigSource("io.pipelane", Map.of("maxPipelineDepth", "7", "proxy.host", "proxy",
+                "proxy.port", "3128"));
+        ConfigSource bad = new ConfigSource("io.pipelane", Map.of("maxPipelineDepth", "0", "keep", "5s"));
+        ConfigModel.Result r = ConfigModel.compute(bad, valid, List.of(),
+                List.of(endpoint("a", Map.of("uri", "http://h"))), null);
+        assertTrue(r.defaultsError().startsWith("io.pipelane: key 'maxPipelineDepth': "), r.defaultsError());
+        assertEquals("the last valid io.pipelane", r.defaultsInForce());
+        assertEquals(7, r.defaults().maxPipelineDepth(), "the last valid defaults, whole");
+        assertEquals(java.time.Duration.ofSeconds(60), r.cacheDefaults().keep(), "nothing of the bad one");
+        assertEquals("proxy", r.proxyDefaults().proxy().address().host());
+        assertEquals(Set.of("a"), r.endpoints().keySet(), "endpoints are still offered");
+        assertEquals(7, r.endpoints().get("a").options().maxPipelineDepth());
+        assertNull(r.errorFor("a"));
+        assertEquals(List.of(r.defaultsError()), r.errors());
+    }
+
+    @Test
+    void theFirstDefaultsBeingInvalidFallBackToTheBuiltInOnes() {
         ConfigModel.Result r = compute(new ConfigSource("io.pipelane", Map.of("maxPipelineDepth", "0")), List.of(),
                 List.of(endpoint("a", Map.of("uri", "http://h"))));
-        assertNull(r.defaults());
-        assertTrue(r.defaultsError().startsWith("io.pipelane: key 'maxPipelineDepth': "), r.defaultsError());
-        assertTrue(r.endpoints().isEmpty());
-        assertNotNull(r.errorFor("a"));
+        assertEquals("the built-in defaults", r.defaultsInForce());
+        assertEquals(io.pipelane.internal.config.OptionKeys.describe(io.pipelane.ConnectionOptions.defaults()),
+                io.pipelane.internal.config.OptionKeys.describe(r.defaults()));
+        assertEquals(Set.of("a"), r.endpoints().keySet());
+    }
+
+    @Test
+    void aConfigurationThatThrowsAnythingDisablesOnlyItself() {
+        ConfigModel.Result r = compute(null,
+                List.of(new ConfigSource("io.pipelane.tls~badpath", Map.of("name", "badpath",
+                        "truststore", "/tmp/nul\0char.p12"))),
+                List.of(endpoint("twonames", Map.of("name", new String[] {"x", "y"}, "uri", "http://h")),
+                        endpoint("listname", Map.of("name", List.of("p", "q"), "uri", "http://h")),
+                        endpoint("secure", Map.of("uri", "https://h", "tls", "badpath")),
+                        endpoint("good", Map.of("uri", "http://h"))));
+        assertEquals(Set.of("good"), r.endpoints().keySet(), "every valid endpoint is still offered");
+        List<String> errors = r.errors();
+        assertEquals(4, errors.size(), errors.toString());
+        assertTrue(errors.contains("io.pipelane.endpoint~twonames: key 'name': expected one value, got 2"),
+                errors.toString());
+        assertTrue(errors.contains("io.pipelane.endpoint~listname: key 'name': expected one value, got 2"),
+                errors.toString());
+        ConfigModel.TlsStatus tls = r.tlsStatus().get(0);
+        assertTrue(tls.error().startsWith("io.pipelane.tls~badpath: key 'truststore': "), tls.error());
+        assertTrue(r.errorFor("secure").contains("TLS context 'badpath' is invalid"), r.errorFor("secure"));
     }
 
     @Test

@@ -286,19 +286,31 @@ public class PipelaneFelixIT extends FelixTestSupport {
             assertTrue(listing, listing.contains("INVALID"));
             assertTrue(listing, listing.contains("key 'connectTimeout': -5s is not a positive duration"));
 
-            // An invalid default: no service (never a silent default), until it is fixed.
+            // An invalid default: the last valid defaults stay in force, the service and its connections stay,
+            // the error is reported; fixing it applies the fixed configuration.
+            long serviceId = (Long) context.getServiceReference(ConnectionFactory.class).getProperty(Constants.SERVICE_ID);
             defaults.update(dict("maxPipelineDepth", "zero"));
-            await("the service is withdrawn", () -> !factoryRegistered());
-            assertTrue(log.contains("ERROR", "io.pipelane: key 'maxPipelineDepth'"));
-            await("the connections of the withdrawn service are closed", () -> c.closed().toCompletableFuture().isDone());
+            await("the error is logged", () -> log.contains("ERROR", "io.pipelane: key 'maxPipelineDepth'",
+                    "in force: the last valid io.pipelane"));
+            assertEquals("the same service", serviceId,
+                    context.getServiceReference(ConnectionFactory.class).getProperty(Constants.SERVICE_ID));
+            assertFalse("the live connection stays", c.isClosed());
+            assertEquals("the last valid defaults", Persistence.TRUE, factory.defaultOptions().persistence());
+            String invalid = (String) command("endpoints");
+            assertTrue(invalid, invalid.contains("Defaults (io.pipelane): INVALID, not applied: io.pipelane: key "
+                    + "'maxPipelineDepth': 'zero' is not a whole number"));
+            assertTrue(invalid, invalid.contains("in force: the last valid io.pipelane"));
             defaults.update(dict("maxPipelineDepth", "16"));
+            await("the fixed defaults apply", () -> factory.defaultOptions().maxPipelineDepth() == 16);
             ConnectionFactory again = factory("plain");
             assertEquals(16, again.defaultOptions().maxPipelineDepth());
             assertEquals(Persistence.AUTO, again.defaultOptions().persistence());
+            assertFalse(((String) command("endpoints")).contains("INVALID, not applied"));
             Connection d = again.create("plain");
             assertEquals("endpoint override", 4, depthOf(d));
             assertEquals("one /after", get(d, "/after"));
             d.close();
+            c.close();
         }
     }
 

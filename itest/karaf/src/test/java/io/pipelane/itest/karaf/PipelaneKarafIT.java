@@ -211,6 +211,40 @@ public class PipelaneKarafIT {
     }
 
     @Test
+    public void b2_malformedCfgInEtcShowsItsErrorWhileTheOthersWorkAndFixingItRecovers() throws Exception {
+        installPipelane();
+        String broken = "io.pipelane.endpoint-broken.cfg";
+        try (OrderedStatusServer server = new OrderedStatusServer()) {
+            writeEtcFile("io.pipelane.endpoint-" + ENDPOINT + ".cfg", "uri = " + server.uri() + "\n");
+            writeEtcFile(broken, "# a typo, as people make them\n"
+                    + "uri = " + server.uri() + "\n"
+                    + "maxPipelineDepth = lots\n"
+                    + "connectTimeout = 999999999d\n");
+            await("the broken endpoint's error is shown by pipelane:endpoints", () -> {
+                String listing = execute("pipelane:endpoints");
+                return listing.contains(broken) && listing.contains("key 'maxPipelineDepth': 'lots' is not a whole "
+                        + "number") && listing.contains("INVALID");
+            }, () -> execute("pipelane:endpoints"));
+            await("the other endpoint is offered", () -> endpointsOfFactory().contains(ENDPOINT),
+                    this::diagnostics);
+            assertFalse(endpointsOfFactory().contains("broken"));
+            awaitCommands("endpoints", "get");
+            String output = execute("pipelane:get " + ENDPOINT + " / 2");
+            assertEquals("the other endpoint works:\n" + output, List.of(200, 201), statuses(output));
+
+            // Fixing the file recovers the endpoint, without a restart.
+            writeEtcFile(broken, "uri = " + server.uri() + "\nmaxPipelineDepth = 8\n");
+            await("the fixed endpoint is offered", () -> endpointsOfFactory().contains("broken"),
+                    () -> execute("pipelane:endpoints"));
+            String fixed = execute("pipelane:endpoints");
+            assertFalse(fixed, fixed.contains("INVALID"));
+        } finally {
+            Files.deleteIfExists(etcFile(broken));
+            Files.deleteIfExists(etcFile("io.pipelane.endpoint-" + ENDPOINT + ".cfg"));
+        }
+    }
+
+    @Test
     public void c_tlsContextFromEtcWithTheExampleKeys() throws Exception {
         installPipelane();
         // A real trust store every JDK has; ${java.home} is replaced by Karaf's FileInstall, as ${karaf.etc} is

@@ -1,0 +1,102 @@
+package io.pipelane.internal.console;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pipelane.UnknownEndpointException;
+import io.pipelane.internal.osgi.PipelaneRuntime;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.felix.framework.FrameworkFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Constants;
+import org.osgi.framework.launch.Framework;
+
+/**
+ * What the console shows of configurations: each error with its PID and key, the defaults in force, and never a
+ * secret. The commands run over the real core in a real framework.
+ */
+class PipelaneCommandsTest {
+    private static final String PROXY_PASSWORD = "console-proxy-pw";
+    private static final String URI_PASSWORD = "console-uri-pw";
+    private static final String STORE_PASSWORD = "console-store-pw";
+
+    @TempDir
+    Path storage;
+    private Framework framework;
+    private PipelaneRuntime runtime;
+    private PipelaneCommands commands;
+
+    @BeforeEach
+    void start() throws Exception {
+        framework = new FrameworkFactory().newFramework(Map.of(Constants.FRAMEWORK_STORAGE, storage.toString(),
+                Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT));
+        framework.start();
+        runtime = new io.pipelane.internal.osgi.PipelaneCore(framework.getBundleContext());
+        commands = new PipelaneCommands(runtime);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        framework.stop();
+        framework.waitForStop(10_000);
+        runtime.engine().close(new io.pipelane.ConnectionClosedException("test over"));
+    }
+
+    private static Map<String, Object> config(String pid, Object... keyValues) {
+        Map<String, Object> m = new HashMap<>();
+        m.put(Constants.SERVICE_PID, pid);
+        for (int i = 0; i < keyValues.length; i += 2) m.put((String) keyValues[i], keyValues[i + 1]);
+        return m;
+    }
+
+    @Test
+    void endpointsShowsEachErrorWithItsPidAndKeyAndNoSecret() throws Exception {
+        runtime.defaults(config("io.pipelane", "proxy.host", "proxy", "proxy.port", "3128", "proxy.user", "u",
+                "proxy.password", PROXY_PASSWORD), null);
+        runtime.putEndpoint("io.pipelane.endpoint~good", config("io.pipelane.endpoint~good", "uri",
+                "http://127.0.0.1:1", "proxy.host", "p", "proxy.port", "1", "proxy.user", "u", "proxy.password",
+                PROXY_PASSWORD));
+        runtime.putEndpoint("io.pipelane.endpoint~creds", config("io.pipelane.endpoint~creds", "uri",
+                "https://svc:" + URI_PASSWORD + "@127.0.0.1:1"));
+        runtime.putEndpoint("io.pipelane.endpoint~depth", config("io.pipelane.endpoint~depth", "uri",
+                "http://127.0.0.1:1", "maxPipelineDepth", "0"));
+        runtime.putTls("io.pipelane.tls~t", config("io.pipelane.tls~t", "truststore", "/nonexistent.p12",
+                "truststore.password", STORE_PASSWORD));
+        String listing = commands.endpoints();
+        assertTrue(listing.contains("io.pipelane.endpoint~depth: key 'maxPipelineDepth': 0 is less than 1"), listing);
+        assertTrue(listing.contains("io.pipelane.endpoint~creds: key 'uri': invalid endpoint URI "
+                + "'https://****@127.0.0.1:1'"), listing);
+        assertTrue(listing.contains("https://****@127.0.0.1:1"), listing);
+        assertTrue(listing.contains("io.pipelane.tls~t: key 'truststore'"), listing);
+        assertTrue(listing.contains("proxy.password=****"), listing);
+        for (String secret : new String[] {PROXY_PASSWORD, URI_PASSWORD, STORE_PASSWORD}) {
+            assertFalse(listing.contains(secret), listing);
+        }
+        UnknownEndpointException e = assertThrows(UnknownEndpointException.class,
+                () -> commands.get("https://u:" + URI_PASSWORD + "@h", "/"));
+        assertFalse(e.getMessage().contains(URI_PASSWORD), e.getMessage());
+        assertFalse(commands.cache("https://u:" + URI_PASSWORD + "@h").contains(URI_PASSWORD));
+    }
+
+    @Test
+    void endpointsShowsAnInvalidDefaultsConfigurationAndTheDefaultsInForce() {
+        runtime.defaults(config("io.pipelane", "connectTimeout", "3s"), null);
+        runtime.defaults(config("io.pipelane", "connectTimeout", "999999999d"), null);
+        String listing = commands.endpoints();
+        assertTrue(listing.contains("Defaults (io.pipelane): INVALID, not applied: io.pipelane: key 'connectTimeout': "
+                + "999999999d is more than 365d"), listing);
+        assertTrue(listing.contains("in force: the last valid io.pipelane (fix or delete the configuration to "
+                + "recover)"), listing);
+        assertTrue(listing.contains("Defaults in force: persistence=AUTO, connectTimeout=3s"), listing);
+        runtime.defaults(null, null);
+        assertFalse(commands.endpoints().contains("INVALID"), "deleting it recovers");
+    }
+}
