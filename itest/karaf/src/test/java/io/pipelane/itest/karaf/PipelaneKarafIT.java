@@ -211,36 +211,41 @@ public class PipelaneKarafIT {
     }
 
     @Test
-    public void b2_malformedCfgInEtcShowsItsErrorWhileTheOthersWorkAndFixingItRecovers() throws Exception {
+    public void bb_malformedCfgInEtcShowsItsErrorWhileTheOthersWorkAndFixingItRecovers() throws Exception {
         installPipelane();
         String broken = "io.pipelane.endpoint-broken.cfg";
+        String neighbour = "io.pipelane.endpoint-neighbour.cfg";
         try (OrderedStatusServer server = new OrderedStatusServer()) {
-            writeEtcFile("io.pipelane.endpoint-" + ENDPOINT + ".cfg", "uri = " + server.uri() + "\n");
-            writeEtcFile(broken, "# a typo, as people make them\n"
+            writeEtcFile(neighbour, "uri = " + server.uri() + "\n");
+            writeEtcFile(broken, "# typos, as people make them\n"
                     + "uri = " + server.uri() + "\n"
-                    + "maxPipelineDepth = lots\n"
-                    + "connectTimeout = 999999999d\n");
+                    + "connectTimeout = 999999999d\n"
+                    + "maxPipelineDepth = lots\n");
             await("the broken endpoint's error is shown by pipelane:endpoints", () -> {
                 String listing = execute("pipelane:endpoints");
-                return listing.contains(broken) && listing.contains("key 'maxPipelineDepth': 'lots' is not a whole "
-                        + "number") && listing.contains("INVALID");
+                return listing.contains("io.pipelane.endpoint~broken: key 'connectTimeout': 999999999d is more "
+                        + "than 365d") && listing.contains("INVALID");
             }, () -> execute("pipelane:endpoints"));
-            await("the other endpoint is offered", () -> endpointsOfFactory().contains(ENDPOINT),
+            await("the other endpoint is offered", () -> endpointsOfFactory().contains("neighbour"),
                     this::diagnostics);
             assertFalse(endpointsOfFactory().contains("broken"));
             awaitCommands("endpoints", "get");
-            String output = execute("pipelane:get " + ENDPOINT + " / 2");
+            String output = execute("pipelane:get neighbour / 2");
             assertEquals("the other endpoint works:\n" + output, List.of(200, 201), statuses(output));
 
             // Fixing the file recovers the endpoint, without a restart.
-            writeEtcFile(broken, "uri = " + server.uri() + "\nmaxPipelineDepth = 8\n");
+            writeEtcFile(broken, "uri = " + server.uri() + "\nconnectTimeout = 5s\nmaxPipelineDepth = lots\n");
+            await("the next error is shown", () -> execute("pipelane:endpoints").contains(
+                    "io.pipelane.endpoint~broken: key 'maxPipelineDepth': 'lots' is not a whole number"),
+                    () -> execute("pipelane:endpoints"));
+            writeEtcFile(broken, "uri = " + server.uri() + "\nconnectTimeout = 5s\nmaxPipelineDepth = 8\n");
             await("the fixed endpoint is offered", () -> endpointsOfFactory().contains("broken"),
                     () -> execute("pipelane:endpoints"));
             String fixed = execute("pipelane:endpoints");
             assertFalse(fixed, fixed.contains("INVALID"));
         } finally {
             Files.deleteIfExists(etcFile(broken));
-            Files.deleteIfExists(etcFile("io.pipelane.endpoint-" + ENDPOINT + ".cfg"));
+            Files.deleteIfExists(etcFile(neighbour));
         }
     }
 
