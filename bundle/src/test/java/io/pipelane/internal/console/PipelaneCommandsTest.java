@@ -3,21 +3,18 @@ package io.pipelane.internal.console;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.pipelane.internal.osgi.RealFramework.config;
 
 import io.pipelane.UnknownEndpointException;
 import io.pipelane.internal.osgi.PipelaneRuntime;
+import io.pipelane.internal.osgi.RealFramework;
 
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 
-import org.apache.felix.framework.FrameworkFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.osgi.framework.Constants;
-import org.osgi.framework.launch.Framework;
 
 /**
  * What the console shows of configurations: each error with its PID and key, the defaults in force, and never a
@@ -30,31 +27,21 @@ class PipelaneCommandsTest {
 
     @TempDir
     Path storage;
-    private Framework framework;
+    private RealFramework framework;
     private PipelaneRuntime runtime;
     private PipelaneCommands commands;
 
     @BeforeEach
     void start() throws Exception {
-        framework = new FrameworkFactory().newFramework(Map.of(Constants.FRAMEWORK_STORAGE, storage.toString(),
-                Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT));
-        framework.start();
-        runtime = new io.pipelane.internal.osgi.PipelaneCore(framework.getBundleContext());
+        framework = new RealFramework(storage);
+        runtime = new io.pipelane.internal.osgi.PipelaneCore(framework.context());
         commands = new PipelaneCommands(runtime);
     }
 
     @AfterEach
     void stop() throws Exception {
-        framework.stop();
-        framework.waitForStop(10_000);
+        framework.close();
         runtime.engine().close(new io.pipelane.ConnectionClosedException("test over"));
-    }
-
-    private static Map<String, Object> config(String pid, Object... keyValues) {
-        Map<String, Object> m = new HashMap<>();
-        m.put(Constants.SERVICE_PID, pid);
-        for (int i = 0; i < keyValues.length; i += 2) m.put((String) keyValues[i], keyValues[i + 1]);
-        return m;
     }
 
     @Test

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.pipelane.internal.osgi.RealFramework.config;
 
 import io.pipelane.UnknownEndpointException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -45,13 +45,6 @@ class PipelaneCoreTest {
     void stop() throws Exception {
         core.deactivate();
         framework.close();
-    }
-
-    private static Map<String, Object> config(String pid, Object... keyValues) {
-        Map<String, Object> m = new HashMap<>();
-        m.put(Constants.SERVICE_PID, pid);
-        for (int i = 0; i < keyValues.length; i += 2) m.put((String) keyValues[i], keyValues[i + 1]);
-        return m;
     }
 
     @Test

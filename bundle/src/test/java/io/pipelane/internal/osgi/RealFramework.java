@@ -17,17 +17,25 @@ import org.osgi.framework.launch.Framework;
  * the core registers its service in it, and a test reads the registry as any bundle would. Started by the
  * constructor, stopped by {@link #close()}.
  */
-final class RealFramework implements AutoCloseable {
+public final class RealFramework implements AutoCloseable {
     private final Framework framework;
 
-    RealFramework(Path storage) throws Exception {
+    public RealFramework(Path storage) throws Exception {
         framework = new FrameworkFactory().newFramework(Map.of(Constants.FRAMEWORK_STORAGE, storage.toString(),
                 Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT));
         framework.start();
     }
 
-    BundleContext context() {
+    public BundleContext context() {
         return framework.getBundleContext();
+    }
+
+    /** The properties of a configuration as DS hands them over: its PID and the given keys and values. */
+    public static Map<String, Object> config(String pid, Object... keyValues) {
+        Map<String, Object> m = new java.util.HashMap<>();
+        m.put(Constants.SERVICE_PID, pid);
+        for (int i = 0; i < keyValues.length; i += 2) m.put((String) keyValues[i], keyValues[i + 1]);
+        return m;
     }
 
     /** The ConnectionFactory service's reference, or null. */

@@ -57,10 +57,7 @@ public class ConfigurationFelixIT extends FelixTestSupport {
 
     @After
     public void cleanUp() throws Exception {
-        deleteConfigurations();
-        await("the configurations are gone", () -> factoryRegistered()
-                && Arrays.asList((String[]) context.getServiceReference(ConnectionFactory.class)
-                        .getProperty("endpoints")).isEmpty());
+        deleteConfigurationsAndAwaitTheBuiltInState();
         server.stop();
     }
 

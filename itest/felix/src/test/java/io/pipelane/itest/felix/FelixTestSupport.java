@@ -151,6 +151,14 @@ public abstract class FelixTestSupport {
         if (all != null) for (org.osgi.service.cm.Configuration c : all) c.delete();
     }
 
+    /** Deletes every Pipelane configuration and waits until the service offers no endpoint. */
+    protected void deleteConfigurationsAndAwaitTheBuiltInState() throws Exception {
+        deleteConfigurations();
+        await("the configurations are gone", () -> factoryRegistered()
+                && java.util.Arrays.asList((String[]) context.getServiceReference(ConnectionFactory.class)
+                        .getProperty("endpoints")).isEmpty());
+    }
+
     /** Records what the bundle logs (System.Logger "io.pipelane", i.e. java.util.logging). */
     protected static final class LogCapture extends Handler implements AutoCloseable {
         private final List<String> messages = new ArrayList<>();

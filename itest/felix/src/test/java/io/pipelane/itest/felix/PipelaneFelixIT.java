@@ -64,10 +64,7 @@ public class PipelaneFelixIT extends FelixTestSupport {
 
     @After
     public void cleanUp() throws Exception {
-        deleteConfigurations();
-        await("the configurations are gone", () -> factoryRegistered()
-                && Arrays.asList((String[]) context.getServiceReference(ConnectionFactory.class)
-                        .getProperty("endpoints")).isEmpty());
+        deleteConfigurationsAndAwaitTheBuiltInState();
         one.stop();
         two.stop();
     }
