@@ -79,6 +79,25 @@ class OptionRangeTest {
     }
 
     @Test
+    void theLargestAllowedWaitTimeoutAndKeepWorkThroughARealCache() throws Exception {
+        // The reported failure: a waitTimeout of FOREVER passed the builder, and call threw (toMillis overflowed)
+        // after the request had gone out. Now the builder refuses it, and the largest accepted value works.
+        try (io.pipelane.testing.KeyValueServer server = new io.pipelane.testing.KeyValueServer();
+             io.pipelane.ConnectionFactory factory = io.pipelane.ConnectionFactory.builder().build();
+             io.pipelane.ConnectionCache cache = factory.cache(CacheOptions.builder().parallel(1).depth(1)
+                     .waitTimeout(ConfigOption.MAX_DURATION).keep(ConfigOption.MAX_DURATION).build())) {
+            io.pipelane.Endpoint endpoint = io.pipelane.Endpoint.http("127.0.0.1", server.port());
+            List<java.util.concurrent.CompletableFuture<io.pipelane.Response<byte[]>>> responses = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                // Beyond depth 1 on one connection, requests wait for room: each arms the wait timer.
+                responses.add(cache.call(endpoint, io.pipelane.Request.get("/k" + i),
+                        io.pipelane.BodyHandlers.ofByteArray()));
+            }
+            for (var r : responses) assertTrue(r.get(30, java.util.concurrent.TimeUnit.SECONDS).status() >= 200);
+        }
+    }
+
+    @Test
     void configurationRefusesOverlongDurationsNamingTheKey() {
         for (ConfigOption<?> o : durations(OptionKeys.options())) {
             ConfigException e = assertThrows(ConfigException.class, () -> OptionKeys.apply(ConnectionOptions.defaults(),
