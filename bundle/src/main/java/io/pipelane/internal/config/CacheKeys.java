@@ -87,7 +87,7 @@ public final class CacheKeys {
                     + "the endpoint sets it. No effect without a proxy."));
 
     /** How a secret is shown. */
-    public static final String MASK = "****";
+    public static final String MASK = Redaction.MASK;
 
     private static final List<String> PROXY_KEYS = PROXY_OPTIONS.stream().map(ConfigOption::key).toList();
     private static final List<String> KEYS;
@@ -230,7 +230,7 @@ public final class CacheKeys {
                     + "if needed, proxy.user and proxy.password)" : ""));
         }
         if (host.contains("://") || host.contains("/") || host.contains("@")) {
-            throw values.error(PROXY_HOST, Printable.singleQuote(host.contains("@") ? MASK : host)
+            throw values.error(PROXY_HOST, Printable.singleQuote(Redaction.uri(host))
                     + " is not a host name or "
                     + "address (give the port in proxy.port, credentials in proxy.user and proxy.password)");
         }
@@ -266,7 +266,6 @@ public final class CacheKeys {
      */
     public static String show(String key, String value) {
         if (PROXY_PASSWORD.equals(key)) return MASK;
-        int at = value.lastIndexOf('@');
-        return PROXY_HOST.equals(key) && at >= 0 ? MASK + value.substring(at) : value;
+        return PROXY_HOST.equals(key) ? Redaction.uri(value) : value;
     }
 }
