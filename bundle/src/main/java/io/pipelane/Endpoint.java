@@ -225,8 +225,12 @@ public final class Endpoint {
         return Objects.hash(scheme, host, port, socketPath);
     }
 
+    /**
+     * {@link #toUri()} for messages and logs: a Unix socket path may hold any character but NUL, so control
+     * characters are escaped ({@code \x0A}).
+     */
     @Override
     public String toString() {
-        return toUri();
+        return scheme == Scheme.UNIX ? Printable.line(toUri()) : toUri();
     }
 }

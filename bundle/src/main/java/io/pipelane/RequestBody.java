@@ -1,5 +1,7 @@
 package io.pipelane;
 
+import io.pipelane.internal.codec.Printable;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -73,7 +75,7 @@ public interface RequestBody {
             try {
                 return Files.newInputStream(file);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read request body file " + file, e);
+                throw new UncheckedIOException("cannot read request body file " + Printable.quote(file), e);
             }
         }, fileLength(file), true);
     }
@@ -104,7 +106,7 @@ public interface RequestBody {
         try {
             return Files.size(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the size of request body file " + file, e);
+            throw new UncheckedIOException("cannot read the size of request body file " + Printable.quote(file), e);
         }
     }
 }

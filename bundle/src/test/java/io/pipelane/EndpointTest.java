@@ -122,6 +122,13 @@ class EndpointTest {
     }
 
     @Test
+    void aUnixSocketPathWithALineBreakIsEscapedInMessages() {
+        Endpoint e = Endpoint.unix(Path.of("/tmp/a\nWARNING: forged.sock"));
+        assertEquals("unix:/tmp/a\nWARNING: forged.sock", e.toUri(), "the URI itself is exact");
+        assertEquals("unix:/tmp/a\\x0AWARNING: forged.sock", e.toString(), "what messages and logs embed");
+    }
+
+    @Test
     void uriWithLineBreaksGivesAMessageWithout() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Endpoint.of("http://exa\r\nWARNING: forged\r\nmple.com"));
