@@ -30,6 +30,7 @@ public final class ConnectionOptions {
     private final Duration idleReadTimeout;
     private final Duration writeTimeout;
     private final Duration bodyReadTimeout;
+    private final Duration finaliserTimeout;
     private final int maxPipelineDepth;
     private final int maxBytesInFlight;
     private final boolean pipelineAfterNonIdempotent;
@@ -51,6 +52,7 @@ public final class ConnectionOptions {
         this.idleReadTimeout = b.idleReadTimeout;
         this.writeTimeout = b.writeTimeout;
         this.bodyReadTimeout = b.bodyReadTimeout;
+        this.finaliserTimeout = b.finaliserTimeout;
         this.maxPipelineDepth = b.maxPipelineDepth;
         this.maxBytesInFlight = b.maxBytesInFlight;
         this.pipelineAfterNonIdempotent = b.pipelineAfterNonIdempotent;
@@ -130,6 +132,14 @@ public final class ConnectionOptions {
         return bodyReadTimeout;
     }
 
+    /**
+     * How long a connection that has closed waits for its {@link #finaliser()}'s stage before it fails its
+     * remaining requests and completes {@link Connection#closed()} anyway (the overrun is logged once). Default 10 s.
+     */
+    public Duration finaliserTimeout() {
+        return finaliserTimeout;
+    }
+
     /** The most requests written and not yet answered. Default 32. */
     public int maxPipelineDepth() {
         return maxPipelineDepth;
@@ -185,7 +195,8 @@ public final class ConnectionOptions {
         return "ConnectionOptions{persistence=" + persistence + ", connectTimeout=" + connectTimeout
                 + ", handshakeTimeout=" + handshakeTimeout + ", responseTimeout=" + responseTimeout
                 + ", idleReadTimeout=" + idleReadTimeout + ", writeTimeout=" + writeTimeout
-                + ", bodyReadTimeout=" + bodyReadTimeout + ", maxPipelineDepth=" + maxPipelineDepth
+                + ", bodyReadTimeout=" + bodyReadTimeout + ", finaliserTimeout=" + finaliserTimeout
+                + ", maxPipelineDepth=" + maxPipelineDepth
                 + ", maxBytesInFlight=" + maxBytesInFlight
                 + ", pipelineAfterNonIdempotent=" + pipelineAfterNonIdempotent
                 + ", maxResponseHeadBytes=" + maxResponseHeadBytes + ", maxHeaderCount=" + maxHeaderCount
@@ -211,6 +222,7 @@ public final class ConnectionOptions {
         private Duration idleReadTimeout = OptionKeys.IDLE_READ_TIMEOUT.defaultValue();
         private Duration writeTimeout = OptionKeys.WRITE_TIMEOUT.defaultValue();
         private Duration bodyReadTimeout = OptionKeys.BODY_READ_TIMEOUT.defaultValue();
+        private Duration finaliserTimeout = OptionKeys.FINALISER_TIMEOUT.defaultValue();
         private int maxPipelineDepth = OptionKeys.MAX_PIPELINE_DEPTH.defaultValue();
         private int maxBytesInFlight = OptionKeys.MAX_BYTES_IN_FLIGHT.defaultValue();
         private boolean pipelineAfterNonIdempotent = OptionKeys.PIPELINE_AFTER_NON_IDEMPOTENT.defaultValue();
@@ -235,6 +247,7 @@ public final class ConnectionOptions {
             idleReadTimeout = o.idleReadTimeout;
             writeTimeout = o.writeTimeout;
             bodyReadTimeout = o.bodyReadTimeout;
+            finaliserTimeout = o.finaliserTimeout;
             maxPipelineDepth = o.maxPipelineDepth;
             maxBytesInFlight = o.maxBytesInFlight;
             pipelineAfterNonIdempotent = o.pipelineAfterNonIdempotent;
@@ -304,6 +317,11 @@ public final class ConnectionOptions {
 
         public Builder bodyReadTimeout(Duration d) {
             this.bodyReadTimeout = OptionKeys.BODY_READ_TIMEOUT.check(d);
+            return this;
+        }
+
+        public Builder finaliserTimeout(Duration v) {
+            this.finaliserTimeout = OptionKeys.FINALISER_TIMEOUT.check(v);
             return this;
         }
 

@@ -94,6 +94,8 @@ final class Pool {
         final BodyHandler<T> handler;
         final CompletableFuture<Response<T>> result = new CompletableFuture<>();
         int retries;
+        /** Times a connection refused it untouched (RetryException.Reason.REFUSED): placed again for free, up to 16. */
+        int refusals;
         /** Guarded by the pool: whether it is in the waiting queue, and which wait its timer belongs to. */
         boolean queued;
         int waitGeneration;
@@ -450,7 +452,9 @@ final class Pool {
      * A request failed on a connection ({@code s}, or null for a no-cache connection): send it again when that is
      * safe and allowed, else fail it. A request the server certainly did not process, on a connection that
      * answered at least one request, is placed again without counting against {@code retry}: that connection
-     * made progress, so the loop ends (a server that answers nothing uses up {@code retry} as before).
+     * made progress, so the loop ends (a server that answers nothing uses up {@code retry} as before). A request
+     * refused untouched by a connection that had just closed is placed again for free as well (up to 16 times):
+     * the connection's responses complete on the executor, so its {@code answered} count may lag its closing.
      */
     private void failed(Attempt<?> a, Throwable error, Slot s) {
         if (error instanceof RetryException) {
@@ -460,7 +464,9 @@ final class Pool {
             synchronized (this) {
                 progress = s != null && s.answered > 0;
             }
-            if (retry.certainlyNotProcessed() && bodyIntact && progress) {
+            boolean refused = retry.reason() == RetryException.Reason.REFUSED && a.refusals < 16;
+            if (refused) a.refusals++;
+            if (retry.certainlyNotProcessed() && bodyIntact && (progress || refused)) {
                 replaced.incrementAndGet();
                 LOG.log(System.Logger.Level.DEBUG, () -> "placing " + a.request + " on another connection to "
                         + key + ": " + error.getMessage());

@@ -49,6 +49,11 @@ public final class OptionKeys {
             "bodyReadTimeout", Duration.ofSeconds(30), "Body read timeout", "How long a streamed response body may "
                     + "wait for the application to read it; it holds up the responses behind it."),
             ConnectionOptions.Builder::bodyReadTimeout, ConnectionOptions::bodyReadTimeout);
+    public static final ConfigOption<Duration> FINALISER_TIMEOUT = TABLE.add(ConfigOption.duration(
+            "finaliserTimeout", Duration.ofSeconds(10), "Finaliser timeout",
+            "How long a connection that has closed waits for its finaliser's stage before it fails its remaining "
+                    + "requests and completes closed() anyway; a finaliser that overruns is logged once."),
+            ConnectionOptions.Builder::finaliserTimeout, ConnectionOptions::finaliserTimeout);
     public static final ConfigOption<Integer> MAX_PIPELINE_DEPTH = TABLE.add(ConfigOption.integer(
             "maxPipelineDepth", 32, 1, Integer.MAX_VALUE, "Maximum pipeline depth", "The most requests written "
                     + "and not yet answered on one connection."),

@@ -21,12 +21,21 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 
 /**
- * Opens the transport of an endpoint: TCP connect (to the endpoint, or to its proxy, then a CONNECT tunnel when
- * the proxy tunnels), then the TLS handshake for {@code https}. Blocking.
+ * Opens the transport of a connection. The engine opens every transport through the connector its factory was
+ * given, so that tests can hand it an in-memory transport; {@link #SOCKETS} is the real one: TCP connect (to the
+ * endpoint, or to its proxy, then a CONNECT tunnel when the proxy tunnels), then the TLS handshake for
+ * {@code https}, or a Unix domain socket. Blocking; runs on the connection's reader task.
  */
-final class Connector {
-    private Connector() {
-    }
+@FunctionalInterface
+interface Connector {
+    /** Sockets, TLS and proxies: what every factory uses outside tests. */
+    Connector SOCKETS = Connector::openSocket;
+
+    /**
+     * Opens the transport to {@code endpoint}, reporting its phases to {@code progress} (so that the watchdog can
+     * time them out and abort them).
+     */
+    Transport open(Endpoint endpoint, ConnectionOptions options, Progress progress) throws IOException;
 
     /** The phases of connecting, reported so that the watchdog can enforce their timeouts and abort them. */
     interface Progress {
@@ -37,7 +46,8 @@ final class Connector {
         void handshaking();
     }
 
-    static Transport open(Endpoint endpoint, ConnectionOptions options, Progress progress) throws IOException {
+    private static Transport openSocket(Endpoint endpoint, ConnectionOptions options, Progress progress)
+            throws IOException {
         if (endpoint.scheme() == Endpoint.Scheme.UNIX) {
             SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
             progress.connecting(channel);

@@ -8,35 +8,79 @@ import io.pipelane.Response;
 import io.pipelane.ResponseHead;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
- * One request and its response on a connection. Created by {@code call}, moved from the connection's waiting
- * queue to its in-flight queue by the writer, and completed (or failed) exactly once.
+ * One request and its response on a connection.
  *
- * <p>Fields written by one thread and read by another are read under the connection's lock, or are volatile.
+ * <h2>Lifecycle ({@link Stage})</h2>
+ * <ol>
+ *   <li>{@code QUEUED}: accepted by {@code call}, in the connection's waiting queue.</li>
+ *   <li>{@code TAKEN}: the writer took it (now in the in-flight queue); none of its bytes reached the socket.</li>
+ *   <li>{@code SENT}: a socket write that includes its first bytes has started.</li>
+ *   <li>{@code UNPROCESSED}: it was taken or written behind a response with {@code Connection: close}, so the
+ *       server will not process it (RFC 9112 §9.6).</li>
+ *   <li>{@code RECEIVING}: its final response head arrived; the body goes to its sink.</li>
+ *   <li>{@code DISCARDING}: its final head arrived but its handler or sink failed; the rest of the body is read
+ *       and dropped so that the pipeline goes on.</li>
+ *   <li>{@code ENDED}: its response is complete or it failed; its outcome is decided.</li>
+ * </ol>
+ * <pre>
+ *   QUEUED ─► TAKEN ─► SENT ─────► RECEIVING ─► DISCARDING
+ *     │         │  ╲       │ ╲             │              │
+ *     │         ├───╲──────┴──╰─► UNPROCESSED             │
+ *     │         │    ╰─────┼───────────────┤              │
+ *     ╰─────────┴──────────┴────────┴──────┴──────────────┴──► ENDED
+ * </pre>
+ * The time its last byte went into the writer's batch is {@link #writtenAt} (for the response timeout). The stage is read and changed under the connection's lock only; {@link #to} checks every transition. The
+ * response future is completed once, through the connection's {@link Delivery} (never on the reader or the
+ * watchdog thread: completing a future runs the application's dependent stages).
  */
 final class Exchange<T> {
+    /** What the application has of the response: nothing yet, or the response (a streamed body still arriving). */
+    enum Handed { NOTHING, RESPONSE }
+
+    enum Stage {
+        QUEUED, TAKEN, SENT, UNPROCESSED, RECEIVING, DISCARDING, ENDED;
+
+        boolean allows(Stage next) {
+            switch (this) {
+                case QUEUED: return next == TAKEN || next == ENDED;
+                case TAKEN: return next == SENT || next == UNPROCESSED || next == RECEIVING || next == ENDED;
+                case SENT: return next == UNPROCESSED || next == RECEIVING || next == ENDED;
+                case UNPROCESSED: return next == ENDED;
+                case RECEIVING: return next == DISCARDING || next == ENDED;
+                case DISCARDING: return next == ENDED;
+                default: return false;
+            }
+        }
+
+        /** Whether the final head of its response has arrived. */
+        boolean hasHead() {
+            return this == RECEIVING || this == DISCARDING;
+        }
+
+        /** Whether any of its bytes may have reached the server. */
+        boolean mayHaveBeenSent() {
+            return this != QUEUED && this != TAKEN;
+        }
+    }
+
     final Request request;
     final BodyHandler<T> handler;
     final CompletableFuture<Response<T>> future = new CompletableFuture<>();
 
-    /** Set by the writer, under the connection lock, just before the first byte of this request goes out. */
-    boolean sent;
-    /** Request bytes (head and body) written, for maxBytesInFlight; set under the connection lock. */
+    /** Guarded by the connection's lock. */
+    private Stage stage = Stage.QUEUED;
+    /** Request bytes (head and body) counted towards maxBytesInFlight; guarded by the connection's lock. */
     int wireBytes;
     /** When the request was fully handed to the socket (System.nanoTime), 0 before. */
     volatile long writtenAt;
-    /** Its response is complete; set under the connection lock. */
-    boolean responded;
-    /** Written after a response that carried Connection: close: the server will not process it. */
-    boolean afterCloseResponse;
-    /** Set by the reader once the final head has arrived. */
-    volatile ResponseHead head;
-    /** The body sink, once the final head has arrived. Used by the reader thread. */
+    /** What the application has been handed; volatile: set on the reader thread, read when classifying. */
+    private volatile Handed delivery = Handed.NOTHING;
+    /** The body sink, once the final head has arrived. Used by the reader thread only. */
     BodySink<T> sink;
-    /** The sink failed with a recoverable error: the rest of the body is read and dropped. */
-    boolean discardBody;
     /** Guarded by this: the trailers once the response is complete, and the stage of a streamed body's response. */
     private Headers trailerFields;
     private CompletableFuture<Headers> pendingTrailers;
@@ -49,21 +93,40 @@ final class Exchange<T> {
         this.handler = handler;
     }
 
+    /** The stage; under the connection's lock. */
+    Stage stage() {
+        return stage;
+    }
+
+    /** Moves to {@code next}; under the connection's lock. */
+    void to(Stage next) {
+        if (!stage.allows(next)) {
+            throw new IllegalStateException(request + ": no transition from " + stage + " to " + next);
+        }
+        stage = next;
+    }
+
     /**
      * Wires the sink's body value to the response future. Called by the reader with the final head. A buffered
      * body completes after {@link #trailersArrived}, so its response gets its trailers as a completed stage; a
-     * streamed body completes at once, and its trailers come later.
+     * streamed body completes at once, and its trailers come later. The future completes on {@code executor}.
      */
-    void open(ResponseHead head, BodySink<T> sink) {
-        this.head = head;
+    void open(ResponseHead head, BodySink<T> sink, Delivery executor) {
         this.sink = sink;
         sink.body().whenComplete((body, error) -> {
             if (error != null) {
-                future.completeExceptionally(unwrap(error));
+                failOn(executor, unwrap(error));
             } else {
-                future.complete(new Response<>(request, head, body, trailersStage()));
+                Response<T> r = new Response<>(request, head, body, trailersStage());
+                delivery = Handed.RESPONSE;
+                executor.submit(this, () -> future.complete(r));
             }
         });
+    }
+
+    /** Whether the response was handed to the application (a streamed body: before the body is complete). */
+    boolean delivered() {
+        return delivery == Handed.RESPONSE;
     }
 
     /** Called by the reader when the response is complete, before the sink is told. */
@@ -84,8 +147,12 @@ final class Exchange<T> {
         return pendingTrailers;
     }
 
-    /** Fails the response (and its body sink, if any). Safe to call more than once. */
-    void fail(Throwable cause) {
+    /**
+     * Fails the response (and its body sink, if any), completing the future on {@code executor}. Safe to call
+     * more than once: the first outcome wins. Once the response was delivered (a streamed body), its outcome is
+     * the response: the failure reaches the application through the body stream and the trailers.
+     */
+    void failOn(Delivery executor, Throwable cause) {
         BodySink<T> s = sink;
         if (s != null) {
             try {
@@ -94,16 +161,22 @@ final class Exchange<T> {
                 cause.addSuppressed(e);
             }
         }
-        future.completeExceptionally(cause);
         CompletableFuture<Headers> pending;
         synchronized (this) {
             pending = pendingTrailers;
         }
-        if (pending != null) pending.completeExceptionally(cause);
+        boolean delivered = delivered();
+        if (delivered && pending == null) return;
+        Runnable fail = () -> {
+            if (!delivered) future.completeExceptionally(cause);
+            if (pending != null) pending.completeExceptionally(cause);
+        };
+        if (executor == null) fail.run();
+        else executor.submit(this, fail);
     }
 
     private static Throwable unwrap(Throwable t) {
-        return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
     @Override

@@ -10,8 +10,6 @@ import io.pipelane.HttpVersion;
 import io.pipelane.PipelaneException;
 import io.pipelane.PipelaneTimeoutException;
 import io.pipelane.PipelaneTimeoutException.Phase;
-import io.pipelane.Persistence;
-import io.pipelane.PossiblyProcessedException;
 import io.pipelane.Request;
 import io.pipelane.Response;
 import io.pipelane.ResponseHead;
@@ -19,9 +17,6 @@ import io.pipelane.RetryException;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -31,87 +26,135 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
- * The state machine of one pipelined connection, and its two queues: {@code waiting} (accepted, not yet
- * written) and {@code inFlight} (taken by the writer, response not yet complete).
+ * One pipelined connection: its public {@link ConnectionState}, its write side ({@link Writing}), its queues
+ * ({@link Pipeline}) and its ending. The reader ({@link ResponseReader}), the writer ({@link PipelineWriter}) and
+ * the {@link Watchdog} each own their own state and report to this class, which alone changes the connection's.
+ *
+ * <h2>Lifecycle</h2>
+ * <ol>
+ *   <li>{@code CONNECTING}: the reader task opens the transport through the factory's {@link Connector}
+ *       (TCP, then TLS: {@link ConnectPhase}); requests queue.</li>
+ *   <li>{@code OPEN}: the writer writes what the pipeline allows ({@code Writing.OPEN}); the reader delivers
+ *       responses in order.</li>
+ *   <li>{@code CLOSING}: no new request is accepted, because of {@code shutdown()} ({@code Writing.DRAINING}: the
+ *       queue is written, then the output shut), a response that ends persistence or a one-request connection
+ *       ({@code Writing.FINISHED}: nothing more is written), or a failed write ({@code Writing.STOPPED}: the
+ *       requests never sent fail at once with {@link RetryException}; the responses still coming are read).</li>
+ *   <li>{@code HALF_CLOSED}: the output was shut after {@code shutdown()}; the remaining responses are read.</li>
+ *   <li>{@code CLOSED} or {@code FAILED} ({@link #terminate}, exactly once): the transport is closed, then on the
+ *       executor the finaliser runs and the outstanding requests fail, classified by RFC 9112 §9.3
+ *       ({@link Failures#classify}); {@link #closed()} completes when the finaliser's stage does, or after
+ *       {@link ConnectionOptions#finaliserTimeout()} if it never does.</li>
+ * </ol>
+ * <pre>
+ *   CONNECTING ──► OPEN ──► CLOSING ──► HALF_CLOSED ──► CLOSED
+ *        │           │          │             │
+ *        └───────────┴──────────┴─────────────┴──────► FAILED
+ *
+ *   Writing:  OPEN ──shutdown()──► DRAINING ──queue empty──► SHUT
+ *              │ ╲                    │
+ *              │  ╰─last request / server closes─► FINISHED
+ *              └──────────────────────┴─────────────┴──write failed──► STOPPED
+ * </pre>
  *
  * <h2>Threads</h2>
- * <ul>
- *   <li>The <b>reader task</b> (one per connection, on the executor) connects, then reads and parses responses
- *       until the connection ends ({@link ResponseReader}).</li>
- *   <li>The <b>writer task</b> ({@link PipelineWriter}) is submitted when there is something to write and the
- *       pipeline has room; it writes every writable request into one batch, flushes, and ends. At most one
- *       runs at a time ({@code writerScheduled}).</li>
- *   <li>The <b>watchdog</b> thread of the factory calls {@link #checkTimeouts} every tick.</li>
- *   <li>Application threads call {@code call}, {@code shutdown}, {@code close} and the getters.</li>
- * </ul>
- * Every field marked "guarded" is read and written under {@code lock}; no I/O and no application callback
- * runs under it. A connection ends exactly once, in {@link #terminate}: the first caller wins, later ones
- * return.
+ * The reader task (one per connection, on the executor) connects, then reads until the input ends; the writer
+ * task runs when there is something to write; the watchdog thread only checks deadlines and, when one passed,
+ * ends the connection (closes the transport) without running any application code; application threads call
+ * the public methods. Application code (response futures' dependent stages, {@code nextChange()} and
+ * {@code connected} stages, the finaliser) runs on the executor, never on the reader or the watchdog. Every
+ * field marked "guarded" is read and written under {@code lock}; no I/O and no application code runs under it.
  */
 final class HttpConnection implements Connection, Watchdog.Watched, Connector.Progress {
     private static final System.Logger LOG = System.getLogger("io.pipelane");
 
+    /** What may still be written. */
+    enum Writing {
+        /** Requests are written as the pipeline allows. */
+        OPEN,
+        /** {@code shutdown()}: the queued requests are written (the last with Connection: close), then the output is shut. */
+        DRAINING,
+        /** Nothing more is written (a Connection: close request went out, or the server closes); the output stays open. */
+        FINISHED,
+        /** The output was shut (FIN, or close_notify on TLS 1.3) after {@code shutdown()}. */
+        SHUT,
+        /** Writing failed (I/O error, a request body that threw): nothing more is written; responses are still read. */
+        STOPPED;
+
+        boolean allows(Writing next) {
+            switch (this) {
+                case OPEN: return next != OPEN;
+                case DRAINING: return next == FINISHED || next == SHUT || next == STOPPED;
+                case FINISHED:
+                case SHUT: return next == STOPPED;
+                default: return false;
+            }
+        }
+    }
+
+    /** The phases of connecting, for their timeouts. */
+    enum ConnectPhase { TCP, TLS_HANDSHAKE, DONE }
+
+    /** How far the ending has gone: LIVE, then (terminated) FINALISING, OVERDUE if the finaliser outlives its timeout, ENDED. */
+    enum Ending { LIVE, FINALISING, OVERDUE, ENDED }
+
+    /** The requests a terminated connection fails once its finaliser is done, each with its outcome. */
+    private record Outcomes(List<Exchange<?>> exchanges, Throwable[] failures) {
+    }
+
     final Endpoint endpoint;
     final ConnectionOptions options;
     private final Executor executor;
+    /** Runs application code (completions, the finaliser of an ending on its own) on the executor, in order. */
+    private final Delivery delivery;
     private final Watchdog watchdog;
+    private final Connector connector;
     private final Consumer<HttpConnection> onTerminated;
     private final long id;
 
-    private final Object lock = new Object();
+    final Object lock = new Object();
     // --- guarded by lock ---
     private volatile ConnectionState state = ConnectionState.CONNECTING; // volatile for lock-free reads only
-    private final ArrayDeque<Exchange<?>> waiting = new ArrayDeque<>();
-    private final ArrayDeque<Exchange<?>> inFlight = new ArrayDeque<>();
-    /** Whether requests may be written before the responses ahead of them. */
-    private boolean pipelining;
-    /** Under AUTO: whether the first response has decided persistence. */
-    private boolean persistenceDecided;
-    /** shutdown() was called: write the queue, then half-close. */
-    private boolean shutdownRequested;
-    /** A request with Connection: close was written, or the server announced it closes: write nothing more. */
-    private boolean lastRequestWritten;
-    /** The write side has been shut (FIN / close_notify). */
-    private boolean outputShut;
-    private boolean writerScheduled;
-    private int bytesInFlight;
-    /** A request that is not idempotent, written, whose final status has not arrived: nothing is written behind it. */
-    private Exchange<?> gate;
+    private volatile Writing writing = Writing.OPEN; // volatile for lock-free reads only
+    private final Pipeline pipeline;
     /** Requests taken off the queues by terminate() and not yet failed: still counted by length(). */
     private int pendingFailures;
+    private Ending ending = Ending.LIVE;
+    private Outcomes outcomes;
+    /** Why the connection failed or closed, once terminated; the cause of the requests it refuses. */
+    private Throwable failure;
     /** The stage nextChange() handed out, completed at the next change; volatile so signalling can skip the lock. */
     private volatile CompletableFuture<Void> change;
     private Transport transport;
     private Closeable connecting;
-    private PipelineWriter writer;
+    private volatile PipelineWriter writer;
+    private volatile ResponseReader reader;
 
-    // --- time stamps for the watchdog (System.nanoTime, 0 = not in that phase) ---
-    private volatile long connectStartedAt;
-    private volatile long handshakeStartedAt;
-    volatile long writeStartedAt;
-    volatile boolean readBlocked;
-    volatile boolean midResponse;
-    volatile long lastReadAt;
-    volatile long lastResponseEndAt;
+    // --- for the watchdog ---
+    private volatile ConnectPhase connectPhase = ConnectPhase.TCP;
+    private volatile long connectPhaseStartedAt;
+    /** When the finaliser started (System.nanoTime), 0 before. */
+    private volatile long finaliserStartedAt;
 
     final CompletableFuture<Connection> connected = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     HttpConnection(long id, Endpoint endpoint, ConnectionOptions options, Executor executor, Watchdog watchdog,
-                   Consumer<HttpConnection> onTerminated) {
+                   Connector connector, Consumer<HttpConnection> onTerminated) {
         this.id = id;
         this.endpoint = endpoint;
         this.options = options;
         this.executor = executor;
         this.watchdog = watchdog;
+        this.connector = connector;
         this.onTerminated = onTerminated;
-        this.pipelining = options.persistence() == Persistence.TRUE;
-        this.persistenceDecided = options.persistence() != Persistence.AUTO;
+        this.pipeline = new Pipeline(options);
+        this.delivery = new Delivery(executor, this);
     }
 
     /** Starts connecting in the background. */
     void start() {
-        connectStartedAt = System.nanoTime();
+        connectPhaseStartedAt = System.nanoTime();
         watchdog.register(this);
         try {
             executor.execute(this::connectAndRead);
@@ -120,35 +163,57 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         }
     }
 
+    /** Where the application's completions run. */
+    Delivery delivery() {
+        return delivery;
+    }
+
     // ------------------------------------------------------------------------------------------ connecting
 
     private void connectAndRead() {
         Transport t;
         try {
-            t = Connector.open(endpoint, options, this);
+            t = connector.open(endpoint, options, this);
         } catch (Throwable e) {
             terminate(ConnectionState.FAILED, e, null);
             return;
         }
-        ResponseReader reader;
+        ResponseReader r;
+        PipelineWriter w;
         synchronized (lock) {
             connecting = null;
-            connectStartedAt = 0;
-            handshakeStartedAt = 0;
+            connectPhase = ConnectPhase.DONE;
             if (state.isTerminal()) {
                 t.close();
                 return;
             }
             transport = t;
             writer = new PipelineWriter(this, t);
-            reader = new ResponseReader(this, t);
+            reader = r = new ResponseReader(this, t);
             if (state == ConnectionState.CONNECTING) state = ConnectionState.OPEN;
+            w = claimWriter();
         }
         LOG.log(System.Logger.Level.DEBUG, () -> this + " connected: " + t.describe());
-        connected.complete(this);
+        delivery.submit(connected, () -> connected.complete(this));
         signalChange();
-        scheduleWriter();
-        reader.run();
+        start(w);
+        ResponseReader.End end;
+        try {
+            end = r.run();
+        } catch (Throwable e) {
+            readFailed(e, r.victim(e));
+            return;
+        }
+        switch (end) {
+            case LAST_RESPONSE:
+                serverClosedAfterResponse(r.lastHead());
+                break;
+            case INPUT_ENDED:
+                inputEnded();
+                break;
+            default:
+                break; // ended from inside the reader
+        }
     }
 
     @Override
@@ -161,8 +226,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
 
     @Override
     public void handshaking() {
-        handshakeStartedAt = System.nanoTime();
-        connectStartedAt = 0;
+        connectPhaseStartedAt = System.nanoTime();
+        connectPhase = ConnectPhase.TLS_HANDSHAKE;
     }
 
     // ------------------------------------------------------------------------------------------ public API
@@ -181,15 +246,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         PipelineWriter writerToStart;
         synchronized (lock) {
             if (!state.acceptsRequests()) {
-                e.future.completeExceptionally(new RetryException(RetryException.Reason.REFUSED, request
-                        + " was not sent: the connection to " + endpoint + " no longer accepts requests (" + state
-                        + ")", null));
+                e.future.completeExceptionally(refused(request));
                 return e.future;
             }
-            if (options.persistence() == Persistence.FALSE) {
-                state = ConnectionState.CLOSING; // Persistence.FALSE: one request only
-            }
-            waiting.add(e);
+            if (pipeline.oneRequestOnly()) state = ConnectionState.CLOSING;
+            pipeline.add(e);
             changed = takeChange();
             writerToStart = claimWriter();
         }
@@ -198,26 +259,34 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         return e.future;
     }
 
-    @Override
-    public void shutdown() {
-        synchronized (lock) {
-            if (state.isTerminal() || shutdownRequested) return;
-            shutdownRequested = true;
-            if (state == ConnectionState.CONNECTING || state == ConnectionState.OPEN) state = ConnectionState.CLOSING;
-        }
-        signalChange();
-        scheduleWriter();
+    /** The failure of a request the connection no longer accepts; its cause is the connection's failure. Under lock. */
+    private RetryException refused(Request request) {
+        String why = failure == null ? "" : ": " + (failure.getMessage() != null ? failure.getMessage() : failure);
+        return new RetryException(RetryException.Reason.REFUSED, request + " was not sent: the connection to "
+                + endpoint + " no longer accepts requests (" + state + ")" + why, failure);
     }
 
     @Override
+    public void shutdown() {
+        synchronized (lock) {
+            if (state.isTerminal()) return;
+            if (state == ConnectionState.CONNECTING || state == ConnectionState.OPEN) state = ConnectionState.CLOSING;
+            if (writing == Writing.OPEN) moveTo(Writing.DRAINING);
+        }
+        signalChange();
+        scheduleWriter();
+        finishIfDone();
+    }
+
+    /** Ends the connection at once; the finaliser runs, and the requests fail, on the calling thread. */
+    @Override
     public void close() {
-        terminate(ConnectionState.CLOSED,
-                new ConnectionClosedException("connection to " + endpoint + " closed by Connection.close()"), null);
+        close(new ConnectionClosedException("connection to " + endpoint + " closed by Connection.close()"));
     }
 
     /** Closes with a reason of the caller's, e.g. the factory being closed. */
     void close(ConnectionClosedException reason) {
-        terminate(ConnectionState.CLOSED, reason, null);
+        terminate(ConnectionState.CLOSED, reason, null, null);
     }
 
     @Override
@@ -228,14 +297,14 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     @Override
     public int length() {
         synchronized (lock) {
-            return waiting.size() + inFlight.size() + pendingFailures;
+            return pipeline.waitingCount() + pipeline.inFlightCount() + pendingFailures;
         }
     }
 
     @Override
     public CompletionStage<Void> nextChange() {
         synchronized (lock) {
-            if (state.isTerminal() && pendingFailures == 0) return CompletableFuture.completedFuture(null);
+            if (ending == Ending.ENDED) return CompletableFuture.completedFuture(null);
             if (change == null) change = new CompletableFuture<>();
             return change;
         }
@@ -254,23 +323,22 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     @Override
     public boolean isPipelining() {
         synchronized (lock) {
-            return pipelining;
+            return pipeline.mode() == Pipeline.Mode.PIPELINED;
         }
     }
 
     /** Writer statistics, for tests and the console: socket write calls and bytes so far. */
     long[] writeStats() {
-        PipelineWriter w;
-        synchronized (lock) {
-            w = writer;
-        }
+        PipelineWriter w = writer;
         return w == null ? new long[] {0, 0} : new long[] {w.writeCalls(), w.bytesWritten()};
     }
 
     // ------------------------------------------------------------------------------------------ writer side
 
-    /** What the writer does next. */
-    enum WriterStep { WRITE, FLUSH, HALF_CLOSE, EXIT }
+    private void moveTo(Writing next) {
+        if (!writing.allows(next)) throw new IllegalStateException(this + ": writing cannot go from " + writing + " to " + next);
+        writing = next;
+    }
 
     private void scheduleWriter() {
         PipelineWriter w;
@@ -280,12 +348,12 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         start(w);
     }
 
-    /** The writer, if it should be started now (then marked scheduled); else null. Under lock. */
+    /** The writer, if it should be started now (then claimed); else null. Under lock. */
     private PipelineWriter claimWriter() {
-        if (writerScheduled || writer == null || state.isTerminal()) return null;
-        if (peekWritable() == null && !halfCloseDue()) return null;
-        writerScheduled = true;
-        return writer;
+        PipelineWriter w = writer;
+        if (w == null || state.isTerminal()) return null;
+        if (writable() == null && !halfCloseDue()) return null;
+        return w.claim() ? w : null;
     }
 
     private void start(PipelineWriter w) {
@@ -298,68 +366,54 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     }
 
     /**
-     * Called by the writer, between requests. Chooses the next step and, for {@link WriterStep#WRITE}, moves
-     * the request to the in-flight queue and tells the writer how to frame it.
+     * Called by the writer between requests: the next step. For {@link PipelineWriter.Step.Kind#WRITE} the request
+     * moves to the in-flight queue. {@code justWritten} is the request the writer put wholly into its batch since
+     * the last step, {@code justWrittenBytes} its size.
      */
-    WriterStep nextWriterStep(PipelineWriter w, boolean haveBuffered, Exchange<?> justWritten, int justWrittenBytes) {
+    PipelineWriter.Step nextWriterStep(PipelineWriter w, boolean haveBuffered, Exchange<?> justWritten,
+                                       int justWrittenBytes) {
         synchronized (lock) {
-            if (justWritten != null) countInFlight(justWritten, justWrittenBytes);
-            if (state.isTerminal()) {
-                writerScheduled = false;
-                return WriterStep.EXIT;
+            if (justWritten != null && !state.isTerminal()) pipeline.countBytes(justWritten, justWrittenBytes);
+            if (state.isTerminal() || writing == Writing.STOPPED) {
+                w.release();
+                return PipelineWriter.Step.EXIT;
             }
-            Exchange<?> e = peekWritable();
+            Exchange<?> e = writable();
             if (e != null) {
-                waiting.poll();
-                inFlight.add(e);
-                if (!e.request.isIdempotent()) gate = e;
-                boolean close = options.persistence() == Persistence.FALSE || (shutdownRequested && waiting.isEmpty());
-                if (close) lastRequestWritten = true;
-                w.next(e, close, pipelining);
-                return WriterStep.WRITE;
+                pipeline.take();
+                boolean close = pipeline.oneRequestOnly()
+                        || (writing == Writing.DRAINING && pipeline.waitingCount() == 0);
+                if (pipeline.oneRequestOnly()) moveTo(Writing.FINISHED);
+                return PipelineWriter.Step.write(e, close, pipeline.mode() == Pipeline.Mode.PIPELINED);
             }
-            if (haveBuffered) return WriterStep.FLUSH;
+            if (haveBuffered) return PipelineWriter.Step.FLUSH;
             if (halfCloseDue()) {
-                outputShut = true;
-                return WriterStep.HALF_CLOSE;
+                moveTo(Writing.SHUT);
+                return PipelineWriter.Step.HALF_CLOSE;
             }
-            writerScheduled = false;
-            return WriterStep.EXIT;
+            w.release();
+            return PipelineWriter.Step.EXIT;
         }
     }
 
     /** The next request the writer may take, or null. Under lock. */
-    private Exchange<?> peekWritable() {
-        if (lastRequestWritten || outputShut || transport == null) return null;
-        if (state != ConnectionState.OPEN && state != ConnectionState.CLOSING) return null;
-        Exchange<?> e = waiting.peek();
-        if (e == null || inFlight.isEmpty()) return e;
-        if (!pipelining) return null;
-        if (inFlight.size() >= options.maxPipelineDepth()) return null;
-        if (bytesInFlight >= options.maxBytesInFlight()) return null;
-        if (gate != null && !options.pipelineAfterNonIdempotent()) return null;
-        return e;
+    private Exchange<?> writable() {
+        if (writing != Writing.OPEN && writing != Writing.DRAINING) return null;
+        if (transport == null || (state != ConnectionState.OPEN && state != ConnectionState.CLOSING)) return null;
+        return pipeline.peekWritable();
     }
 
     private boolean halfCloseDue() {
-        return shutdownRequested && !outputShut && waiting.isEmpty() && transport != null
+        return writing == Writing.DRAINING && pipeline.waitingCount() == 0 && transport != null
                 && (state == ConnectionState.CLOSING || state == ConnectionState.OPEN);
     }
 
     /** The writer is about to hand these requests' bytes to the socket: from now on they count as sent. */
     void markSent(List<Exchange<?>> exchanges) {
         synchronized (lock) {
-            for (Exchange<?> e : exchanges) e.sent = true;
-        }
-    }
-
-    /** A request is wholly in the writer's batch: its bytes count towards maxBytesInFlight. Under lock. */
-    private void countInFlight(Exchange<?> e, int bytes) {
-        // A response may complete before its request is fully written (an early answer): then its bytes are no
-        // longer in flight.
-        if (!e.responded && !state.isTerminal()) {
-            e.wireBytes = bytes;
-            bytesInFlight += bytes;
+            for (Exchange<?> e : exchanges) {
+                if (e.stage() == Exchange.Stage.TAKEN) e.to(Exchange.Stage.SENT);
+            }
         }
     }
 
@@ -369,10 +423,9 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      */
     void notWritten(Exchange<?> e, PipelaneException cause) {
         synchronized (lock) {
-            if (!inFlight.removeLastOccurrence(e)) return;
-            if (gate == e) gate = null;
+            if (!pipeline.remove(e)) return;
         }
-        e.fail(cause);
+        e.failOn(delivery, cause);
         signalChange();
         finishIfDone();
     }
@@ -389,9 +442,31 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         finishIfDone();
     }
 
-    /** Writing failed: the connection ends. {@code victim} is a request whose own body failed, else null. */
-    void writeFailed(Throwable cause, Exchange<?> victim) {
-        terminate(ConnectionState.FAILED, cause, victim);
+    /**
+     * Writing failed: nothing more is written. The requests never sent fail now as {@link RetryException}s (and
+     * {@code victim}, whose own body failed, with {@code cause}); the reader goes on, so responses that arrive
+     * complete are delivered, and the connection ends when the input does or nothing is left in flight.
+     */
+    void writingFailed(Throwable cause, Exchange<?> victim) {
+        List<Exchange<?>> unsent;
+        boolean nothingInFlight;
+        synchronized (lock) {
+            if (state.isTerminal()) return;
+            moveTo(Writing.STOPPED);
+            failure = cause;
+            if (state.acceptsRequests()) state = ConnectionState.CLOSING;
+            unsent = pipeline.takeUnsent(victim);
+            nothingInFlight = pipeline.inFlightCount() == 0;
+        }
+        LOG.log(System.Logger.Level.DEBUG, () -> this + " stopped writing: " + cause);
+        String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
+        for (Exchange<?> e : unsent) {
+            e.failOn(delivery, e == victim ? cause
+                    : new RetryException(RetryException.Reason.NOT_SENT, e.request + " was not sent: writing to "
+                            + endpoint + " failed: " + why, cause));
+        }
+        signalChange();
+        if (nothingInFlight) terminate(ConnectionState.FAILED, cause, null);
     }
 
     // ------------------------------------------------------------------------------------------ reader side
@@ -399,106 +474,90 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     /** The exchange whose response comes next, or null if nothing is in flight. */
     Exchange<?> currentExchange() {
         synchronized (lock) {
-            return inFlight.peek();
+            return pipeline.current();
         }
     }
 
     /**
-     * The final head of {@code e}'s response has arrived. Decides persistence (AUTO), lifts the
-     * non-idempotent gate, and handles a server that closes after this response.
+     * The final head of {@code e}'s response has arrived. Decides persistence (AUTO), lifts the non-idempotent
+     * gate, and handles a server that closes after this response. False if the connection has ended meanwhile.
      *
      * @param keepAlive  whether the connection may carry further responses (RFC 9112 §9.3)
      * @param closeToken whether the response carried {@code Connection: close} (requests written after it were
      *                   not processed)
      */
-    void finalHead(Exchange<?> e, ResponseHead head, boolean keepAlive, boolean closeToken) {
-        CompletableFuture<Void> changed;
+    boolean finalHead(Exchange<?> e, ResponseHead head, boolean keepAlive, boolean closeToken) {
+        CompletableFuture<Void> changed = null;
         PipelineWriter writerToStart;
         synchronized (lock) {
-            e.head = head; // from now on its failure is "response cut short", never a retry
-            if (gate == e) gate = null;
-            if (!persistenceDecided) {
-                persistenceDecided = true;
-                pipelining = keepAlive && head.version() == HttpVersion.HTTP_1_1;
-            }
+            if (state.isTerminal() || pipeline.current() != e) return false;
+            e.to(Exchange.Stage.RECEIVING); // from now on its failure is "response cut short"
+            pipeline.headArrived(e);
+            pipeline.decide(keepAlive && head.version() == HttpVersion.HTTP_1_1);
             if (!keepAlive) {
-                lastRequestWritten = true; // nothing more is written; isPipelining() keeps telling how it ran
+                if (writing == Writing.OPEN || writing == Writing.DRAINING) moveTo(Writing.FINISHED);
                 if (state.acceptsRequests()) state = ConnectionState.CLOSING;
-                if (closeToken) {
-                    boolean behind = false;
-                    for (Exchange<?> x : inFlight) {
-                        if (behind) x.afterCloseResponse = true;
-                        if (x == e) behind = true;
-                    }
-                }
+                if (closeToken) pipeline.markUnprocessedBehind(e);
                 changed = takeChange();
-            } else {
-                changed = null; // length() and the state are unchanged
             }
             writerToStart = claimWriter();
         }
         complete(changed);
         start(writerToStart);
+        return true;
     }
 
-    /** What the reader does after {@link #responseComplete}. */
-    enum Completion {
-        /** The connection ended meanwhile: the exchange was already failed by {@link #terminate}. */
-        ENDED,
-        /** Deliver the response; the connection goes on. */
-        DELIVER,
-        /** Deliver the response, then see whether the connection is done ({@link #afterLastResponse()}). */
-        DELIVER_THEN_CHECK
+    /** {@code e}'s handler or sink failed: the rest of its body is dropped. False if it has ended already. */
+    boolean discardBody(Exchange<?> e) {
+        synchronized (lock) {
+            if (e.stage() != Exchange.Stage.RECEIVING) return false;
+            e.to(Exchange.Stage.DISCARDING);
+            return true;
+        }
     }
 
     /**
      * {@code e}'s response is complete: takes it off the in-flight queue, signals the change of length and
-     * starts the writer if the pipeline has room again.
+     * starts the writer if the pipeline has room again. False if the connection ended meanwhile (then the
+     * exchange was already failed by {@link #terminate}).
      */
-    Completion responseComplete(Exchange<?> e) {
+    boolean responseComplete(Exchange<?> e) {
         CompletableFuture<Void> changed;
         PipelineWriter writerToStart;
-        boolean mayBeDone;
         synchronized (lock) {
-            if (inFlight.peek() != e) return Completion.ENDED;
-            inFlight.poll();
-            e.responded = true;
-            bytesInFlight -= e.wireBytes;
-            if (gate == e) gate = null;
+            if (!pipeline.completeCurrent(e)) return false;
             changed = takeChange();
             writerToStart = claimWriter();
-            mayBeDone = lastRequestWritten || shutdownRequested;
         }
-        lastResponseEndAt = System.nanoTime();
         complete(changed);
         start(writerToStart);
-        return mayBeDone ? Completion.DELIVER_THEN_CHECK : Completion.DELIVER;
+        return true;
     }
 
-    /** After a response delivered with {@link Completion#DELIVER_THEN_CHECK}. */
-    void afterLastResponse() {
-        finishIfDone();
+    /** After a response was delivered: a connection that writes nothing more ends with its last response. */
+    void afterResponse() {
+        if (writing != Writing.OPEN) finishIfDone();
     }
 
-    /** The last response the server will send is complete (it closes after it): end the connection. */
-    void serverClosedAfterResponse(ResponseHead head) {
+    private void serverClosedAfterResponse(ResponseHead head) {
         terminate(ConnectionState.CLOSED, new ConnectionClosedException("the server closed the connection after a "
                 + head.status() + " response" + (head.headers().containsToken("Connection", "close")
                 ? " with Connection: close" : " that did not keep the connection alive")), null);
     }
 
-    /** The server closed its side. */
-    void inputEnded() {
+    /** The server closed its side between responses. */
+    private void inputEnded() {
         boolean idle;
         synchronized (lock) {
-            idle = inFlight.isEmpty() && (waiting.isEmpty() || lastRequestWritten);
+            idle = pipeline.inFlightCount() == 0
+                    && (pipeline.waitingCount() == 0 || writing == Writing.FINISHED);
         }
         terminate(idle ? ConnectionState.CLOSED : ConnectionState.FAILED,
                 new ConnectionClosedException("the server closed the connection to " + endpoint), null);
     }
 
-    /** Reading failed (I/O error, malformed response, a body sink gave up): the connection ends. */
-    void readFailed(Throwable cause, Exchange<?> victim) {
+    /** Reading failed (I/O error, malformed or cut-short response, a body sink gave up): the connection ends. */
+    private void readFailed(Throwable cause, Exchange<?> victim) {
         if (cause instanceof PipelaneTimeoutException
                 && ((PipelaneTimeoutException) cause).phase() == Phase.BODY_READ) {
             LOG.log(System.Logger.Level.WARNING, () -> "the streamed response body of " + victim + " on " + this
@@ -518,94 +577,111 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
 
     private void finishIfDone() {
         boolean done;
+        Writing w;
+        Throwable cause;
         synchronized (lock) {
-            boolean nothingMoreToWrite = shutdownRequested ? outputShut : lastRequestWritten;
-            done = nothingMoreToWrite && waiting.isEmpty() && inFlight.isEmpty()
+            w = writing;
+            cause = failure;
+            boolean idle = pipeline.waitingCount() == 0 && pipeline.inFlightCount() == 0;
+            done = w == Writing.STOPPED ? idle : idle && (w == Writing.FINISHED || w == Writing.SHUT)
                     && (state == ConnectionState.CLOSING || state == ConnectionState.HALF_CLOSED);
         }
-        if (done) {
+        if (!done) return;
+        if (w == Writing.STOPPED) {
+            terminate(ConnectionState.FAILED, cause, null);
+        } else {
             terminate(ConnectionState.CLOSED, new ConnectionClosedException("connection to " + endpoint
                     + " closed after its last request"), null);
         }
     }
 
     /**
-     * Ends the connection, once: closes the transport, runs the finaliser, then fails every outstanding request
-     * as RFC 9112 §9.3 allows (see {@link #classify}) and completes {@link #closed()}.
+     * Ends the connection, once: closes the transport and takes the outstanding requests, classifying each now
+     * ({@link Failures#classify}); then, on the executor, completes the stages the application waits on, runs the
+     * finaliser, and fails the requests and completes {@link #closed()} when the finaliser's stage completes (or
+     * its timeout passes, see {@link #checkTimeouts}). Runs no application code itself, so the watchdog may call it.
      *
      * @param cause  why the connection ended
      * @param victim the request that fails with {@code cause} itself (a malformed response, a timeout), or null
      */
     void terminate(ConnectionState finalState, Throwable cause, Exchange<?> victim) {
+        terminate(finalState, cause, victim, delivery);
+    }
+
+    /**
+     * {@link #terminate(ConnectionState, Throwable, Exchange)} whose application side runs on {@code finisher}, or
+     * on the calling thread when it is null (an application thread: {@link #close()}).
+     */
+    private void terminate(ConnectionState finalState, Throwable cause, Exchange<?> victim, Delivery finisher) {
         List<Exchange<?>> outstanding;
+        Throwable[] outcomes;
         Transport t;
         Closeable c;
         synchronized (lock) {
             if (state.isTerminal()) return;
             state = finalState;
-            outstanding = new ArrayList<>(inFlight.size() + waiting.size());
-            outstanding.addAll(inFlight);
-            outstanding.addAll(waiting);
-            inFlight.clear();
-            waiting.clear();
+            if (failure == null || finalState == ConnectionState.FAILED) failure = cause;
+            outstanding = pipeline.takeAll();
+            outcomes = new Throwable[outstanding.size()];
+            for (int i = 0; i < outcomes.length; i++) {
+                Exchange<?> e = outstanding.get(i);
+                outcomes[i] = e == victim ? cause : Failures.classify(e, cause);
+                e.to(Exchange.Stage.ENDED);
+            }
             pendingFailures = outstanding.size();
-            bytesInFlight = 0;
-            gate = null;
+            ending = Ending.FINALISING;
+            this.outcomes = new Outcomes(outstanding, outcomes);
             t = transport;
             c = connecting;
         }
         if (t != null) t.close();
         if (c != null) closeQuietly(c);
-        watchdog.deregister(this);
         onTerminated.accept(this);
         if (finalState == ConnectionState.FAILED) {
             LOG.log(System.Logger.Level.DEBUG, () -> this + " failed: " + cause);
         }
+        if (finisher == null) finish(cause);
+        else finisher.submit("the finaliser", () -> finish(cause));
+    }
+
+    /** The application's side of the ending, on the executor: see {@link #terminate}. */
+    private void finish(Throwable cause) {
         connected.completeExceptionally(cause);
         signalChange(); // the state changed: observers learn it now, not after the finaliser
-        runFinaliser().whenComplete((v, err) -> {
+        finaliserStartedAt = System.nanoTime();
+        CompletionStage<Void> stage;
+        if (options.finaliser() == null) {
+            stage = CompletableFuture.completedFuture(null);
+        } else {
+            try {
+                stage = options.finaliser().apply(this);
+                if (stage == null) stage = CompletableFuture.completedFuture(null);
+            } catch (RuntimeException e) {
+                stage = CompletableFuture.failedFuture(e);
+            }
+        }
+        stage.whenComplete((v, err) -> {
             if (err != null) LOG.log(System.Logger.Level.WARNING, "the finaliser of " + this + " failed", err);
-            for (Exchange<?> e : outstanding) {
-                e.fail(e == victim ? cause : classify(e, cause));
-            }
-            synchronized (lock) {
-                pendingFailures = 0;
-            }
-            signalChange();
-            closed.complete(null);
+            failOutstanding();
         });
     }
 
-    private CompletionStage<Void> runFinaliser() {
-        if (options.finaliser() == null) return CompletableFuture.completedFuture(null);
-        try {
-            CompletionStage<Void> stage = options.finaliser().apply(this);
-            return stage != null ? stage : CompletableFuture.completedFuture(null);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+    /** Fails the outstanding requests and completes closed(), once. */
+    private void failOutstanding() {
+        Outcomes o;
+        synchronized (lock) {
+            if (ending == Ending.ENDED) return;
+            ending = Ending.ENDED;
+            o = outcomes;
+            outcomes = null;
         }
-    }
-
-    /** RFC 9112 §9.3 and §9.6: may this outstanding request be sent again? */
-    static Throwable classify(Exchange<?> e, Throwable cause) {
-        String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
-        if (e.head != null) {
-            return new PipelaneException("the response to " + e.request + " was cut short: " + why, cause);
+        for (int i = 0; i < o.failures().length; i++) o.exchanges().get(i).failOn(null, o.failures()[i]);
+        synchronized (lock) {
+            pendingFailures = 0;
         }
-        if (!e.sent) {
-            return new RetryException(RetryException.Reason.NOT_SENT, e.request + " was not sent: " + why, cause);
-        }
-        if (e.afterCloseResponse) {
-            return new RetryException(RetryException.Reason.SENT_AFTER_CLOSE, e.request + " was sent after a"
-                    + " response with Connection: close, so the server did not process it: " + why, cause);
-        }
-        if (e.request.isIdempotent()) {
-            return new RetryException(RetryException.Reason.IDEMPOTENT_UNANSWERED, e.request + " was sent but not"
-                    + " answered; it is idempotent, so it may be"
-                    + " sent again: " + why, cause);
-        }
-        return new PossiblyProcessedException(e.request + " was sent but not answered, and the server may have"
-                + " processed it: " + why, cause);
+        watchdog.deregister(this);
+        signalChange();
+        closed.complete(null);
     }
 
     private void signalChange() {
@@ -624,8 +700,9 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         return c;
     }
 
-    private static void complete(CompletableFuture<Void> c) {
-        if (c != null) c.complete(null);
+    /** Completes a nextChange() stage through the delivery: its dependents are application code. */
+    private void complete(CompletableFuture<Void> c) {
+        if (c != null) delivery.submit("nextChange()", () -> c.complete(null));
     }
 
     private static void closeQuietly(Closeable c) {
@@ -638,48 +715,44 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
 
     // ------------------------------------------------------------------------------------------ timeouts
 
+    /** Called by the watchdog: ends the connection if a deadline passed. Runs no application code. */
     @Override
     public void checkTimeouts(long now) {
-        if (state.isTerminal()) return;
-        long hs = handshakeStartedAt;
-        if (hs != 0 && now - hs > options.handshakeTimeout().toNanos()) {
-            timeout(Phase.HANDSHAKE, options.handshakeTimeout(), "the TLS handshake with " + endpoint, null);
-            return;
-        }
-        long cs = connectStartedAt;
-        if (cs != 0 && now - cs > options.connectTimeout().toNanos()) {
-            timeout(Phase.CONNECT, options.connectTimeout(), "connecting to " + endpoint, null);
-            return;
-        }
-        long ws = writeStartedAt;
-        if (ws != 0 && now - ws > options.writeTimeout().toNanos()) {
-            PipelineWriter w;
+        delivery.checkStuck(now);
+        if (state.isTerminal()) {
+            long started = finaliserStartedAt;
+            if (started == 0 || now - started <= options.finaliserTimeout().toNanos()) return;
             synchronized (lock) {
-                w = writer;
+                if (ending != Ending.FINALISING) return;
+                ending = Ending.OVERDUE; // logged and handed over once
             }
-            timeout(Phase.WRITE, options.writeTimeout(), "writing to " + endpoint, w == null ? null : w.current());
+            LOG.log(System.Logger.Level.WARNING, () -> "the finaliser of " + this + " has not completed after "
+                    + options.finaliserTimeout().toMillis() + " ms (finaliserTimeout): failing its requests and"
+                    + " completing closed() without waiting for it");
+            delivery.submit("the failures of the outstanding requests", this::failOutstanding);
             return;
         }
-        if (!readBlocked) return;
-        if (midResponse) {
-            if (now - lastReadAt > options.idleReadTimeout().toNanos()) {
-                Exchange<?> e = currentExchange();
-                timeout(Phase.IDLE_READ, options.idleReadTimeout(), "reading the response to " + e, e);
+        ConnectPhase phase = connectPhase;
+        if (phase != ConnectPhase.DONE) {
+            boolean tls = phase == ConnectPhase.TLS_HANDSHAKE;
+            java.time.Duration limit = tls ? options.handshakeTimeout() : options.connectTimeout();
+            if (now - connectPhaseStartedAt > limit.toNanos()) {
+                expire(new Expiry(new PipelaneTimeoutException(tls ? Phase.HANDSHAKE : Phase.CONNECT, limit,
+                        (tls ? "the TLS handshake with " : "connecting to ") + endpoint + " timed out"), null));
             }
             return;
         }
-        Exchange<?> e = currentExchange();
-        if (e == null) return;
-        long writtenAt = e.writtenAt;
-        if (writtenAt == 0) return;
-        long since = Math.max(writtenAt, lastResponseEndAt);
-        if (now - since > options.responseTimeout().toNanos()) {
-            timeout(Phase.RESPONSE, options.responseTimeout(), "waiting for the response to " + e, e);
+        PipelineWriter w = writer;
+        Expiry x = w == null ? null : w.expired(now);
+        if (x == null) {
+            ResponseReader r = reader;
+            x = r == null ? null : r.expired(now);
         }
+        if (x != null) expire(x);
     }
 
-    private void timeout(Phase phase, Duration d, String what, Exchange<?> victim) {
-        terminate(ConnectionState.FAILED, new PipelaneTimeoutException(phase, d, what + " timed out"), victim);
+    private void expire(Expiry x) {
+        terminate(ConnectionState.FAILED, x.cause(), x.victim());
     }
 
     @Override

@@ -41,6 +41,7 @@ public final class PipelaneConnectionFactory implements ConnectionFactory, Cache
     private final ExecutorService ownedExecutor;
     private final Watchdog watchdog;
     private final EventBus events;
+    private final Connector connector;
     private final Set<HttpConnection> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
     private boolean closed; // guarded by this
@@ -53,6 +54,13 @@ public final class PipelaneConnectionFactory implements ConnectionFactory, Cache
      */
     public PipelaneConnectionFactory(ConnectionOptions defaultOptions, Map<String, NamedEndpoint> endpoints,
                                      Executor executor, String threadNamePrefix) {
+        this(defaultOptions, endpoints, executor, threadNamePrefix, Connector.SOCKETS);
+    }
+
+    /** With the connector that opens the connections' transports (tests pass an in-memory one). */
+    PipelaneConnectionFactory(ConnectionOptions defaultOptions, Map<String, NamedEndpoint> endpoints,
+                              Executor executor, String threadNamePrefix, Connector connector) {
+        this.connector = Objects.requireNonNull(connector, "connector");
         this.defaultOptions = Objects.requireNonNull(defaultOptions, "defaultOptions");
         this.endpoints = Map.copyOf(endpoints);
         this.ownedExecutor = executor == null ? IoExecutors.create(threadNamePrefix) : null;
@@ -134,7 +142,8 @@ public final class PipelaneConnectionFactory implements ConnectionFactory, Cache
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(options, "options");
         Executor ex = options.executor() != null ? options.executor() : executor;
-        HttpConnection c = new HttpConnection(ids.incrementAndGet(), endpoint, options, ex, watchdog, live::remove);
+        HttpConnection c = new HttpConnection(ids.incrementAndGet(), endpoint, options, ex, watchdog, connector,
+                live::remove);
         synchronized (this) {
             if (closed) throw new IllegalStateException("the connection factory is closed");
             live.add(c);

@@ -3,6 +3,7 @@ package io.pipelane.internal.engine;
 import io.pipelane.Endpoint;
 import io.pipelane.Headers;
 import io.pipelane.PipelaneException;
+import io.pipelane.PipelaneTimeoutException;
 import io.pipelane.ProxyOptions;
 import io.pipelane.RequestBody;
 import io.pipelane.internal.codec.BatchOutput;
@@ -20,13 +21,41 @@ import java.util.List;
  * {@link BatchOutput}, and flushes it in a single socket write when nothing more may be written now. It then
  * ends; the connection submits it again when there is more to write or the pipeline has room again.
  *
- * <p>At most one instance runs at a time per connection (the connection's {@code writerScheduled}), so its
- * fields need no lock. A request's bytes count as sent from the moment a socket write that includes them
- * starts (see {@link HttpConnection#markSent}).
+ * <h2>Lifecycle ({@link Run})</h2>
+ * <ol>
+ *   <li>{@code IDLE}: not running; the connection may {@link #claim} it when there is something to do.</li>
+ *   <li>{@code SCHEDULED}: claimed and submitted to the executor (or running); it asks the connection for each
+ *       {@link Step} and returns to {@code IDLE} when told to {@link Step.Kind#EXIT}.</li>
+ *   <li>{@code FAILED}: a write failed; it never runs again (the connection stops writing, see
+ *       {@link HttpConnection#writingFailed}).</li>
+ * </ol>
+ * <pre>
+ *   IDLE ──claim──► SCHEDULED ──EXIT──► IDLE
+ *                       └──write error──► FAILED
+ * </pre>
+ * {@code run} is claimed under the connection's lock; the other fields are confined to the one running task,
+ * except the volatile time stamp of the write in progress, which the watchdog reads through {@link #expired}. A
+ * request's bytes count as sent from the moment a socket write that includes them starts (see
+ * {@link HttpConnection#markSent}).
  */
 final class PipelineWriter implements Runnable {
     /** Batch size: room for well over a hundred typical request heads. */
     static final int BATCH_BYTES = 32 * 1024;
+
+    enum Run { IDLE, SCHEDULED, FAILED }
+
+    /** What the writer does next, as chosen by the connection. */
+    record Step(Kind kind, Exchange<?> exchange, boolean close, boolean chunkedAllowed) {
+        enum Kind { WRITE, FLUSH, HALF_CLOSE, EXIT }
+
+        static final Step FLUSH = new Step(Kind.FLUSH, null, false, false);
+        static final Step HALF_CLOSE = new Step(Kind.HALF_CLOSE, null, false, false);
+        static final Step EXIT = new Step(Kind.EXIT, null, false, false);
+
+        static Step write(Exchange<?> e, boolean close, boolean chunkedAllowed) {
+            return new Step(Kind.WRITE, e, close, chunkedAllowed);
+        }
+    }
 
     private final HttpConnection connection;
     private final Transport transport;
@@ -38,12 +67,13 @@ final class PipelineWriter implements Runnable {
     /** Requests with bytes in the batch that have not gone to the socket yet. */
     private final List<Exchange<?>> unsent = new ArrayList<>();
     private IOException transportError;
+    /** Guarded by the connection's lock. */
+    private Run run = Run.IDLE;
 
-    // the step chosen by the connection, set under its lock
-    private Exchange<?> next;
-    private boolean nextClose;
-    private boolean nextChunkedAllowed;
+    /** The request being encoded (its body may be user code), for the write timeout. */
     private volatile Exchange<?> current;
+    /** When the socket write (or the body's writeTo) in progress started, 0 if none. */
+    private volatile long writeStartedAt;
     /** The request just put wholly into the batch, and its size, reported at the next step. */
     private Exchange<?> written;
     private int writtenBytes;
@@ -59,16 +89,16 @@ final class PipelineWriter implements Runnable {
         this.proxyHeaders = forwarded && !proxy.proxyHeaders().isEmpty() ? proxy.proxyHeaders() : null;
     }
 
-    /** Called by the connection, under its lock, when it chooses {@link HttpConnection.WriterStep#WRITE}. */
-    void next(Exchange<?> e, boolean close, boolean chunkedAllowed) {
-        next = e;
-        nextClose = close;
-        nextChunkedAllowed = chunkedAllowed;
+    /** IDLE to SCHEDULED; under the connection's lock. False if it runs already or has failed. */
+    boolean claim() {
+        if (run != Run.IDLE) return false;
+        run = Run.SCHEDULED;
+        return true;
     }
 
-    /** The request being written, for the write timeout. */
-    Exchange<?> current() {
-        return current;
+    /** SCHEDULED to IDLE (it exits); under the connection's lock. */
+    void release() {
+        if (run == Run.SCHEDULED) run = Run.IDLE;
     }
 
     long writeCalls() {
@@ -79,15 +109,24 @@ final class PipelineWriter implements Runnable {
         return batch.bytesWritten();
     }
 
+    /** Called by the watchdog: the write timeout, if the write in progress has taken too long, else null. */
+    Expiry expired(long now) {
+        long started = writeStartedAt;
+        if (started == 0 || now - started <= connection.options.writeTimeout().toNanos()) return null;
+        return new Expiry(new PipelaneTimeoutException(PipelaneTimeoutException.Phase.WRITE,
+                connection.options.writeTimeout(), "writing to " + connection.endpoint + " timed out"), current);
+    }
+
     @Override
     public void run() {
         try {
             while (true) {
                 Exchange<?> justWritten = written;
                 written = null;
-                switch (connection.nextWriterStep(this, batch.buffered() > 0, justWritten, writtenBytes)) {
+                Step step = connection.nextWriterStep(this, batch.buffered() > 0, justWritten, writtenBytes);
+                switch (step.kind()) {
                     case WRITE:
-                        write(next, nextClose, nextChunkedAllowed);
+                        write(step.exchange(), step.close(), step.chunkedAllowed());
                         break;
                     case FLUSH:
                         batch.flush();
@@ -96,9 +135,9 @@ final class PipelineWriter implements Runnable {
                         batch.flush();
                         boolean halfClose = transport.supportsHalfClose();
                         if (halfClose) {
-                            connection.writeStartedAt = System.nanoTime();
+                            writeStartedAt = System.nanoTime();
                             transport.shutdownOutput();
-                            connection.writeStartedAt = 0;
+                            writeStartedAt = 0;
                         }
                         // On TLS 1.2 nothing is sent: close_notify would make the server drop the responses
                         // still to come; the connection closes after the last one instead.
@@ -109,10 +148,14 @@ final class PipelineWriter implements Runnable {
                 }
             }
         } catch (Throwable t) {
+            writeStartedAt = 0;
             Exchange<?> e = current;
             boolean transportFailed = causedBy(t, transportError);
+            synchronized (connection.lock) {
+                run = Run.FAILED;
+            }
             // A request whose own body failed mid-write is the victim; a socket error is classified for all.
-            connection.writeFailed(t, transportFailed ? null : e);
+            connection.writingFailed(t, transportFailed ? null : e);
         }
     }
 
@@ -255,14 +298,14 @@ final class PipelineWriter implements Runnable {
                 connection.markSent(unsent);
                 unsent.clear();
             }
-            connection.writeStartedAt = System.nanoTime();
+            writeStartedAt = System.nanoTime();
             try {
                 transport.write(b, off, len);
             } catch (IOException e) {
                 transportError = e;
                 throw e;
             } finally {
-                connection.writeStartedAt = 0;
+                writeStartedAt = 0;
             }
         }
     }

@@ -1,10 +1,13 @@
 package io.pipelane.internal.engine;
 
 import io.pipelane.BodySink;
+import io.pipelane.ConnectionOptions;
 import io.pipelane.Headers;
 import io.pipelane.LimitExceededException;
 import io.pipelane.MalformedResponseException;
+import io.pipelane.PipelaneException;
 import io.pipelane.PipelaneTimeoutException;
+import io.pipelane.PipelaneTimeoutException.Phase;
 import io.pipelane.ResponseHead;
 import io.pipelane.internal.codec.BodyFraming;
 import io.pipelane.internal.codec.ParserLimits;
@@ -16,7 +19,21 @@ import java.nio.ByteBuffer;
 /**
  * The reader loop of a connection: reads the socket eagerly into one buffer, feeds the {@link ResponseParser},
  * and delivers each response to the exchange at the head of the in-flight queue, strictly in order. Runs on the
- * connection's reader task until the connection ends; its fields are confined to that thread.
+ * connection's reader task until the input ends or fails, then reports how it ended ({@link #run} returns).
+ *
+ * <h2>Lifecycle ({@link Reading})</h2>
+ * <ol>
+ *   <li>{@code IDLE}: between responses (or before the first).</li>
+ *   <li>{@code HEAD}: bytes of a response head have arrived, the head is not complete.</li>
+ *   <li>{@code BODY}: the final head is complete; the body goes to the exchange's sink.</li>
+ *   <li>Back to {@code IDLE} when the response is complete, or {@code ENDED} when the input ends or fails.</li>
+ * </ol>
+ * <pre>
+ *   IDLE ──byte──► HEAD ──final head──► BODY ──complete──► IDLE
+ *     └──────────────┴───────────────────┴──end of input / error──► ENDED
+ * </pre>
+ * Its fields are confined to the reader thread, except the volatile time stamps and {@code reading}, which the
+ * watchdog reads through {@link #expired}.
  */
 final class ResponseReader implements ResponseParser.Listener {
     /** The largest read buffer. */
@@ -28,82 +45,144 @@ final class ResponseReader implements ResponseParser.Listener {
      */
     static final int INITIAL_READ_BUFFER_BYTES = 8 * 1024;
 
+    enum Reading { IDLE, HEAD, BODY, ENDED }
+
+    /** How the reader ended: what the connection does next. */
+    enum End {
+        /** The input ended with no response in progress. */
+        INPUT_ENDED,
+        /** The server's last response (it closes after it) is complete; anything after it is ignored (RFC 9112 §9.6). */
+        LAST_RESPONSE,
+        /** The connection was ended from inside the reader (an unsolicited response, or terminated meanwhile). */
+        ENDED
+    }
+
     private final HttpConnection connection;
     private final Transport transport;
+    private final ConnectionOptions options;
     private final ResponseParser parser;
     private byte[] buffer = new byte[INITIAL_READ_BUFFER_BYTES];
     /** A reusable view of {@link #buffer} handed to body sinks. */
     private ByteBuffer view = ByteBuffer.wrap(buffer);
 
-    /** The exchange whose response is being parsed; null between responses. */
+    private volatile Reading reading = Reading.IDLE;
+    /** Whether the reader is blocked in a socket read (only then do the read timeouts apply). */
+    private volatile boolean inRead;
+    private volatile long lastReadAt;
+    private volatile long lastResponseEndAt;
+    /** The exchange whose response is being parsed; null between responses and for an unsolicited one. */
     private Exchange<?> current;
-    /** Parsing a response that nobody asked for. */
-    private boolean unsolicited;
-    private boolean inResponse;
-    /** The response being parsed is the server's last one (it closes after it). */
-    private boolean lastResponse;
+    /** Bytes of the current response's head received so far, to say where a response was cut. */
+    private long headBytes;
+    /** The head of the server's last response (it closes after it), else null. */
     private ResponseHead lastHead;
+    /** The exchange whose handler or sink failed: the rest of its body is read and dropped. */
+    private Exchange<?> discarding;
 
     ResponseReader(HttpConnection connection, Transport transport) {
         this.connection = connection;
         this.transport = transport;
-        this.parser = new ResponseParser(ParserLimits.of(connection.options));
+        this.options = connection.options;
+        this.parser = new ResponseParser(ParserLimits.of(options));
     }
 
-    void run() {
-        try {
-            while (true) {
-                connection.readBlocked = true;
-                int n;
-                try {
-                    n = transport.read(buffer, 0, buffer.length);
-                } finally {
-                    connection.readBlocked = false;
-                }
-                connection.lastReadAt = System.nanoTime();
-                if (n < 0) {
-                    endOfInput();
-                    return;
-                }
-                int off = 0;
-                while (off < n) {
-                    if (!inResponse) begin();
-                    off += parser.feed(buffer, off, n - off, this);
-                    if (parser.isComplete()) {
-                        inResponse = false;
-                        if (lastResponse) {
-                            // Anything after the server's last response is ignored (RFC 9112 §9.6).
-                            connection.serverClosedAfterResponse(lastHead);
-                            return;
-                        }
-                    }
-                }
-                connection.midResponse = inResponse && parser.hasStarted();
-                if (n == buffer.length && buffer.length < READ_BUFFER_BYTES) {
-                    // every byte was consumed above (body slices are valid only during their callback)
-                    buffer = new byte[Math.min(READ_BUFFER_BYTES, 2 * buffer.length)];
-                    view = ByteBuffer.wrap(buffer);
-                }
+    /**
+     * Reads until the input ends. Returns how it ended; throws what made reading fail (an I/O error, a
+     * malformed response, a body sink that gave up), after which {@link #victim} says whose response failed.
+     */
+    End run() throws IOException {
+        while (true) {
+            inRead = true;
+            int n;
+            try {
+                n = transport.read(buffer, 0, buffer.length);
+            } catch (IOException e) {
+                throw cutShort(e);
+            } finally {
+                inRead = false;
             }
-        } catch (Throwable t) {
-            Exchange<?> victim = t instanceof MalformedResponseException || t instanceof PipelaneTimeoutException
-                    ? current : null;
-            connection.readFailed(t, victim);
+            lastReadAt = System.nanoTime();
+            if (n < 0) return endOfInput();
+            int off = 0;
+            while (off < n) {
+                if (reading == Reading.IDLE) begin();
+                int used = parser.feed(buffer, off, n - off, this);
+                if (reading == Reading.HEAD) headBytes += used;
+                off += used;
+                if (parser.isComplete()) {
+                    reading = Reading.IDLE;
+                    if (lastHead != null) return End.LAST_RESPONSE;
+                }
+                if (reading == Reading.ENDED) return End.ENDED;
+            }
+            if (n == buffer.length && buffer.length < READ_BUFFER_BYTES) {
+                // every byte was consumed above (body slices are valid only during their callback)
+                buffer = new byte[Math.min(READ_BUFFER_BYTES, 2 * buffer.length)];
+                view = ByteBuffer.wrap(buffer);
+            }
         }
+    }
+
+    /** The exchange whose own response failed with the exception {@link #run} threw, or null. */
+    Exchange<?> victim(Throwable failure) {
+        return failure instanceof MalformedResponseException || failure instanceof PipelaneTimeoutException
+                ? current : null;
+    }
+
+    /** The head of the server's last response, after {@link End#LAST_RESPONSE}. */
+    ResponseHead lastHead() {
+        return lastHead;
     }
 
     private void begin() {
         current = connection.currentExchange();
-        unsolicited = current == null;
         parser.reset(current != null && current.request.isHead());
-        inResponse = true;
+        headBytes = 0;
+        reading = Reading.HEAD;
     }
 
-    private void endOfInput() throws IOException {
-        if (inResponse && parser.endOfInput(transport.endedCleanly(), this)) {
-            inResponse = false;
+    /**
+     * The input ended. A response in progress is incomplete, not malformed (RFC 9112 §8): it fails as cut short,
+     * which {@link Failures#classify} turns into an unanswered request while its head was incomplete.
+     */
+    private End endOfInput() throws IOException {
+        Reading r = reading;
+        reading = Reading.ENDED;
+        if (r == Reading.IDLE) return End.INPUT_ENDED;
+        try {
+            if (parser.endOfInput(transport.endedCleanly(), this)) {
+                // a close-delimited body ends with the input
+                return lastHead != null ? End.LAST_RESPONSE : End.INPUT_ENDED;
+            }
+        } catch (MalformedResponseException truncated) {
+            throw new IncompleteResponseException(truncated.getMessage() + forCurrent()
+                    + (r == Reading.HEAD ? tlsEnd() : ""), null);
         }
-        connection.inputEnded();
+        return End.INPUT_ENDED;
+    }
+
+    /** A read failed: if it was in the middle of a response, say where that response was cut. */
+    private IOException cutShort(IOException e) {
+        Reading r = reading;
+        reading = Reading.ENDED;
+        if (e instanceof PipelaneException) return e;
+        if (r == Reading.HEAD) {
+            return new IncompleteResponseException("the connection failed after " + headBytes
+                    + " bytes of the response head" + forCurrent() + ": " + e, e);
+        }
+        if (r == Reading.BODY) {
+            return new IncompleteResponseException("the connection failed in the body of the response"
+                    + forCurrent() + ": " + e, e);
+        }
+        return e;
+    }
+
+    private String forCurrent() {
+        return current == null ? "" : " to " + current.request;
+    }
+
+    private String tlsEnd() {
+        return transport.endedCleanly() ? "" : " (the TLS connection ended without close_notify)";
     }
 
     @Override
@@ -113,44 +192,50 @@ final class ResponseReader implements ResponseParser.Listener {
 
     @Override
     public void onHead(ResponseHead head, BodyFraming framing) throws IOException {
-        if (unsolicited) {
+        if (current == null) {
             connection.unsolicitedResponse(head);
+            reading = Reading.ENDED;
             throw new ConnectionEnded();
         }
-        boolean closeToken = head.headers().containsToken("Connection", "close");
-        if (!parser.isKeepAlive()) {
-            lastResponse = true;
-            lastHead = head;
+        reading = Reading.BODY;
+        boolean keepAlive = parser.isKeepAlive();
+        if (!keepAlive) lastHead = head;
+        if (!connection.finalHead(current, head, keepAlive, head.headers().containsToken("Connection", "close"))) {
+            reading = Reading.ENDED;
+            throw new ConnectionEnded();
         }
-        connection.finalHead(current, head, parser.isKeepAlive(), closeToken);
         openSink(current, head);
     }
 
     private <T> void openSink(Exchange<T> e, ResponseHead head) {
         BodySink<T> sink;
         try {
-            sink = e.handler.open(head, connection.options);
+            sink = e.handler.open(head, options);
+            if (sink == null) throw new NullPointerException("the body handler returned no sink");
         } catch (RuntimeException ex) {
-            e.discardBody = true;
-            e.future.completeExceptionally(ex);
+            discard(e, new PipelaneException("the body handler of " + e.request + " failed: " + ex, ex));
             return;
         }
-        e.open(head, sink);
+        e.open(head, sink, connection.delivery());
+    }
+
+    /** Only this response fails; the rest of its body is read and dropped, the pipeline goes on. */
+    private void discard(Exchange<?> e, Throwable cause) {
+        discarding = e;
+        if (connection.discardBody(e)) e.failOn(connection.delivery(), cause);
     }
 
     @Override
     public void onBody(byte[] buf, int off, int len) throws IOException {
         Exchange<?> e = current;
-        if (e.discardBody || e.sink == null) return;
+        if (e == discarding || e.sink == null) return;
         view.limit(off + len).position(off);
         try {
             e.sink.onData(view);
         } catch (PipelaneTimeoutException timeout) {
             throw timeout; // the application did not read a streamed body: the connection ends
         } catch (IOException | RuntimeException ex) {
-            // Only this response fails; the rest of its body is read and dropped, the pipeline goes on.
-            e.discardBody = true;
-            e.fail(ex instanceof LimitExceededException ? ex
+            discard(e, ex instanceof LimitExceededException ? ex
                     : new IOException("the body handler of " + e.request + " failed: " + ex, ex));
         }
     }
@@ -159,17 +244,53 @@ final class ResponseReader implements ResponseParser.Listener {
     public void onComplete(Headers trailerFields) throws IOException {
         Exchange<?> e = current;
         current = null;
-        HttpConnection.Completion next = connection.responseComplete(e);
-        if (next == HttpConnection.Completion.ENDED) return;
+        lastResponseEndAt = System.nanoTime();
+        if (e == null) return;
+        boolean dropped = e == discarding;
+        discarding = null;
+        if (!connection.responseComplete(e)) {
+            reading = Reading.ENDED;
+            return;
+        }
         e.trailersArrived(trailerFields);
-        if (!e.discardBody && e.sink != null) {
+        if (!dropped && e.sink != null) {
             try {
                 e.sink.onComplete(trailerFields);
             } catch (IOException | RuntimeException ex) {
-                e.fail(ex);
+                e.failOn(connection.delivery(), ex);
             }
         }
-        if (next == HttpConnection.Completion.DELIVER_THEN_CHECK) connection.afterLastResponse();
+        connection.afterResponse();
+    }
+
+    // ------------------------------------------------------------------------------------------ timeouts
+
+    /**
+     * Called by the watchdog: the read timeout that has passed, or null. The read timeouts apply only while the
+     * reader waits in a socket read (a body sink bounds its own waits).
+     */
+    Expiry expired(long now) {
+        if (!inRead) return null;
+        Reading r = reading;
+        if (r == Reading.HEAD || r == Reading.BODY) {
+            if (now - lastReadAt > options.idleReadTimeout().toNanos()) {
+                Exchange<?> e = connection.currentExchange();
+                return new Expiry(new PipelaneTimeoutException(Phase.IDLE_READ, options.idleReadTimeout(),
+                        "reading the response to " + e + " timed out"), e);
+            }
+            return null;
+        }
+        if (r != Reading.IDLE) return null;
+        Exchange<?> e = connection.currentExchange();
+        if (e == null) return null;
+        long writtenAt = e.writtenAt;
+        if (writtenAt == 0) return null;
+        long since = Math.max(writtenAt, lastResponseEndAt);
+        if (now - since > options.responseTimeout().toNanos()) {
+            return new Expiry(new PipelaneTimeoutException(Phase.RESPONSE, options.responseTimeout(),
+                    "waiting for the response to " + e + " timed out"), e);
+        }
+        return null;
     }
 
     /** Unwinds the read loop once the connection has been ended from inside a listener callback. */

@@ -53,6 +53,11 @@ import org.osgi.service.metatype.annotations.Option;
             + "for the application to read it; it holds up the responses behind it." + DURATION)
     String bodyReadTimeout() default "30s";
 
+    @AttributeDefinition(name = "Finaliser timeout", description = "How long a connection that has closed waits "
+            + "for its finaliser's stage before it fails its remaining requests and completes closed() anyway; a "
+            + "finaliser that overruns is logged once." + DURATION)
+    String finaliserTimeout() default "10s";
+
     @AttributeDefinition(name = "Maximum pipeline depth", description = "The most requests written and not yet "
             + "answered on one connection.", min = "1")
     int maxPipelineDepth() default 32;

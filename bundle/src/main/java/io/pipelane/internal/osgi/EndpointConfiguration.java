@@ -51,6 +51,9 @@ import org.osgi.service.metatype.annotations.Option;
     @AttributeDefinition(name = "Body read timeout (override)", required = false)
     String bodyReadTimeout();
 
+    @AttributeDefinition(name = "Finaliser timeout (override)", required = false)
+    String finaliserTimeout();
+
     @AttributeDefinition(name = "Maximum pipeline depth (override)", required = false, min = "1")
     int maxPipelineDepth();
 
