@@ -21,6 +21,8 @@ public final class BatchOutput extends OutputStream {
     /** The first size of the array. */
     public static final int INITIAL_BYTES = 2048;
 
+    private static final byte[] NO_BYTES = new byte[0];
+
     private final OutputStream out;
     private final int capacity;
     private byte[] buf;
@@ -41,8 +43,22 @@ public final class BatchOutput extends OutputStream {
     private boolean grow(int len) {
         if (buf.length == capacity) return false;
         long needed = (long) count + len;
-        buf = Arrays.copyOf(buf, (int) Math.min(capacity, Math.max(needed, 2L * buf.length)));
+        long size = Math.max(needed, Math.max(Math.min(capacity, INITIAL_BYTES), 2L * buf.length));
+        buf = Arrays.copyOf(buf, (int) Math.min(capacity, size));
         return needed <= buf.length;
+    }
+
+    /**
+     * Lets the array go (an idle connection); it comes back, from the first size, at the next write. Only with
+     * nothing buffered.
+     */
+    public void release() {
+        if (count == 0) buf = NO_BYTES;
+    }
+
+    /** The size of the array now. */
+    public int bufferBytes() {
+        return buf.length;
     }
 
     /** Bytes buffered and not yet written to the underlying stream. */

@@ -244,6 +244,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         Exchange<T> e = new Exchange<>(request, handler);
         CompletableFuture<Void> changed;
         PipelineWriter writerToStart;
+        boolean inline;
         synchronized (lock) {
             if (!state.acceptsRequests()) {
                 e.future.completeExceptionally(refused(request));
@@ -253,9 +254,13 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             pipeline.add(e);
             changed = takeChange();
             writerToStart = claimWriter();
+            inline = pipeline.inFlightCount() == 0;
         }
         complete(changed);
-        start(writerToStart);
+        // Nothing in flight (one call at a time, the first of a burst): written on this thread, no hand-off.
+        // Else the writer task, which takes the rest of the burst into one socket write.
+        if (inline) start(writerToStart);
+        else handOff(writerToStart);
         return e.future;
     }
 
@@ -356,11 +361,24 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         return w.claim() ? w : null;
     }
 
-    private void start(PipelineWriter w) {
+    /**
+     * Runs a claimed writer on this thread (a caller of {@code call} or {@code shutdown}, or the reader when a
+     * read freed room): it writes what cannot block ({@link #writableInline}) in one batch and hands anything
+     * more to the executor.
+     */
+    private static void start(PipelineWriter w) {
+        if (w != null) w.runInline();
+    }
+
+    /** A claimed writer runs as a task on the executor (it stays claimed). */
+    void handOff(PipelineWriter w) {
         if (w == null) return;
         try {
             executor.execute(w);
         } catch (RejectedExecutionException e) {
+            synchronized (lock) {
+                w.release();
+            }
             terminate(ConnectionState.FAILED, new PipelaneException("the executor refused the writer task", e), null);
         }
     }
@@ -370,8 +388,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      * moves to the in-flight queue. {@code justWritten} is the request the writer put wholly into its batch since
      * the last step, {@code justWrittenBytes} its size.
      */
-    PipelineWriter.Step nextWriterStep(PipelineWriter w, boolean haveBuffered, Exchange<?> justWritten,
-                                       int justWrittenBytes) {
+    PipelineWriter.Step nextWriterStep(PipelineWriter w, PipelineWriter.Mode mode, boolean haveBuffered,
+                                       Exchange<?> justWritten, int justWrittenBytes) {
         synchronized (lock) {
             if (justWritten != null && !state.isTerminal()) pipeline.countBytes(justWritten, justWrittenBytes);
             if (state.isTerminal() || writing == Writing.STOPPED) {
@@ -379,7 +397,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                 return PipelineWriter.Step.EXIT;
             }
             Exchange<?> e = writable();
-            if (e != null) {
+            if (e != null && (mode == PipelineWriter.Mode.TASK
+                    || (mode == PipelineWriter.Mode.INLINE && writableInline(e)))) {
                 pipeline.take();
                 boolean close = pipeline.oneRequestOnly()
                         || (writing == Writing.DRAINING && pipeline.waitingCount() == 0);
@@ -387,6 +406,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                 return PipelineWriter.Step.write(e, close, pipeline.mode() == Pipeline.Mode.PIPELINED);
             }
             if (haveBuffered) return PipelineWriter.Step.FLUSH;
+            if (mode != PipelineWriter.Mode.TASK && (e != null || halfCloseDue())) return PipelineWriter.Step.HAND_OFF;
             if (halfCloseDue()) {
                 moveTo(Writing.SHUT);
                 return PipelineWriter.Step.HALF_CLOSE;
@@ -401,6 +421,22 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         if (writing != Writing.OPEN && writing != Writing.DRAINING) return null;
         if (transport == null || (state != ConnectionState.OPEN && state != ConnectionState.CLOSING)) return null;
         return pipeline.peekWritable();
+    }
+
+    /**
+     * A writer runs on a calling thread only while the requests written and not yet answered stay under this:
+     * our send buffer and the peer's receive window (each at least this on common platforms) then take the write
+     * at once, so the calling thread does not wait for the server to read.
+     */
+    static final int INLINE_WRITE_BYTES = 16 * 1024;
+
+    /**
+     * Whether {@code e} may be written on a calling thread: it has no body (no application code runs; a body's
+     * {@code writeTo} runs on the writer task) and the unanswered requests stay under {@link #INLINE_WRITE_BYTES}.
+     * Under lock.
+     */
+    private boolean writableInline(Exchange<?> e) {
+        return pipeline.bytesInFlight() < INLINE_WRITE_BYTES && e.request.body().contentLength() == 0;
     }
 
     private boolean halfCloseDue() {
@@ -471,6 +507,30 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
 
     // ------------------------------------------------------------------------------------------ reader side
 
+    /** Whether no request is written and unanswered, nor waiting to be written. */
+    boolean isIdle() {
+        synchronized (lock) {
+            return pipeline.inFlightCount() == 0 && pipeline.waitingCount() == 0;
+        }
+    }
+
+    /** Bytes of read and write buffers the connection holds now, for tests. */
+    int bufferBytes() {
+        ResponseReader r = reader;
+        PipelineWriter w = writer;
+        synchronized (lock) {
+            // the writer's array is touched only by a claimed writer, and none can be claimed while we hold the lock
+            int writerBytes = w == null || !w.isIdle() ? 0 : w.bufferBytes();
+            return writerBytes + (r == null ? 0 : r.heldBufferBytes());
+        }
+    }
+
+    /** Whether the reader waits in a read with nothing expected, for tests. */
+    boolean isWaitingIdle() {
+        ResponseReader r = reader;
+        return r != null && r.isReadingIdle();
+    }
+
     /** The exchange whose response comes next, or null if nothing is in flight. */
     Exchange<?> currentExchange() {
         synchronized (lock) {
@@ -500,10 +560,12 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                 if (closeToken) pipeline.markUnprocessedBehind(e);
                 changed = takeChange();
             }
+            // Rarely anything: a lifted gate or the first response deciding persistence. The writer task takes
+            // it: the reader may block in a streamed body's sink before this read is dispatched.
             writerToStart = claimWriter();
         }
         complete(changed);
-        start(writerToStart);
+        handOff(writerToStart);
         return true;
     }
 
@@ -527,11 +589,17 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         synchronized (lock) {
             if (!pipeline.completeCurrent(e)) return false;
             changed = takeChange();
-            writerToStart = claimWriter();
         }
-        complete(changed);
-        start(writerToStart);
+        complete(changed); // the room it frees is used once the read is dispatched (readDispatched)
         return true;
+    }
+
+    /**
+     * The reader has handed on every response of one read: what the freed room (and the requests made meanwhile)
+     * lets through goes out now, in one write, from the reader thread when it cannot block.
+     */
+    void readDispatched() {
+        scheduleWriter();
     }
 
     /** After a response was delivered: a connection that writes nothing more ends with its last response. */
@@ -742,6 +810,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             }
             return;
         }
+        releaseIdleBuffers(now);
         PipelineWriter w = writer;
         Expiry x = w == null ? null : w.expired(now);
         if (x == null) {
@@ -749,6 +818,19 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             x = r == null ? null : r.expired(now);
         }
         if (x != null) expire(x);
+    }
+
+    /**
+     * A connection idle for {@link ResponseReader#RELEASE_IDLE_BUFFER_NANOS} keeps only small buffers: the reader's
+     * busy buffer and the writer's batch array go (they come back, from their first size, when needed).
+     */
+    private void releaseIdleBuffers(long now) {
+        ResponseReader r = reader;
+        PipelineWriter w = writer;
+        if (r == null || w == null || !r.releaseIdleBuffer(now)) return;
+        synchronized (lock) {
+            if (w.isIdle()) w.releaseBuffer(); // no writer can be claimed while we hold the lock
+        }
     }
 
     private void expire(Expiry x) {

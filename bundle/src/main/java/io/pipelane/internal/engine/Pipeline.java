@@ -71,6 +71,11 @@ final class Pipeline {
         return waiting.size();
     }
 
+    /** Request bytes written and not yet answered. */
+    long bytesInFlight() {
+        return bytesInFlight;
+    }
+
     int inFlightCount() {
         return inFlight.size();
     }

@@ -17,14 +17,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The writer task of a connection: takes every request the pipeline allows, encodes them back to back into one
+ * The writer of a connection: takes every request the pipeline allows, encodes them back to back into one
  * {@link BatchOutput}, and flushes it in a single socket write when nothing more may be written now. It then
- * ends; the connection submits it again when there is more to write or the pipeline has room again.
+ * ends; the connection starts it again when there is more to write or the pipeline has room again.
+ *
+ * <p>It starts on the thread that gave it work ({@link #runInline}, {@link Mode#INLINE}): a caller with nothing in
+ * flight, or the reader once a read freed room. There it writes only requests that cannot block (no body, the
+ * unanswered bytes under {@link HttpConnection#INLINE_WRITE_BYTES}), flushes once, and goes on, if more is
+ * writable, as a task on the executor ({@link #run}, {@link Mode#TASK}), which writes everything.
  *
  * <h2>Lifecycle ({@link Run})</h2>
  * <ol>
  *   <li>{@code IDLE}: not running; the connection may {@link #claim} it when there is something to do.</li>
- *   <li>{@code SCHEDULED}: claimed and submitted to the executor (or running); it asks the connection for each
+ *   <li>{@code SCHEDULED}: claimed, running on the thread that claimed it or as a task on the executor; it asks the connection for each
  *       {@link Step} and returns to {@code IDLE} when told to {@link Step.Kind#EXIT}.</li>
  *   <li>{@code FAILED}: a write failed; it never runs again (the connection stops writing, see
  *       {@link HttpConnection#writingFailed}).</li>
@@ -44,11 +49,19 @@ final class PipelineWriter implements Runnable {
 
     enum Run { IDLE, SCHEDULED, FAILED }
 
+    /**
+     * How much the writer may do on the thread it runs on: everything (a task on the executor); only requests that
+     * cannot block, in one batch (on the thread that gave it work); nothing more (that thread, after its flush).
+     */
+    enum Mode { TASK, INLINE, INLINE_FLUSHED }
+
     /** What the writer does next, as chosen by the connection. */
     record Step(Kind kind, Exchange<?> exchange, boolean close, boolean chunkedAllowed) {
-        enum Kind { WRITE, FLUSH, HALF_CLOSE, EXIT }
+        /** {@code HAND_OFF}: a writer running on a calling thread goes on as a task on the executor (still claimed). */
+        enum Kind { WRITE, FLUSH, HALF_CLOSE, HAND_OFF, EXIT }
 
         static final Step FLUSH = new Step(Kind.FLUSH, null, false, false);
+        static final Step HAND_OFF = new Step(Kind.HAND_OFF, null, false, false);
         static final Step HALF_CLOSE = new Step(Kind.HALF_CLOSE, null, false, false);
         static final Step EXIT = new Step(Kind.EXIT, null, false, false);
 
@@ -89,7 +102,7 @@ final class PipelineWriter implements Runnable {
         this.proxyHeaders = forwarded && !proxy.proxyHeaders().isEmpty() ? proxy.proxyHeaders() : null;
     }
 
-    /** IDLE to SCHEDULED; under the connection's lock. False if it runs already or has failed. */
+    /** IDLE to SCHEDULED (claimed, to run inline or as a task); under the connection's lock. False if it runs already or has failed. */
     boolean claim() {
         if (run != Run.IDLE) return false;
         run = Run.SCHEDULED;
@@ -99,6 +112,21 @@ final class PipelineWriter implements Runnable {
     /** SCHEDULED to IDLE (it exits); under the connection's lock. */
     void release() {
         if (run == Run.SCHEDULED) run = Run.IDLE;
+    }
+
+    /** Whether it is not claimed (nor failed); under the connection's lock. */
+    boolean isIdle() {
+        return run == Run.IDLE;
+    }
+
+    /** Lets the batch array go while the connection is idle: only while not claimed, under the connection's lock. */
+    void releaseBuffer() {
+        batch.release();
+    }
+
+    /** The size of the batch array now; only while not claimed, under the connection's lock. */
+    int bufferBytes() {
+        return batch.bufferBytes();
     }
 
     long writeCalls() {
@@ -117,20 +145,37 @@ final class PipelineWriter implements Runnable {
                 connection.options.writeTimeout(), "writing to " + connection.endpoint + " timed out"), current);
     }
 
+    /** As a task on the executor: writes everything writable. */
     @Override
     public void run() {
+        loop(Mode.TASK);
+    }
+
+    /**
+     * On the thread that gave the writer work: writes the requests that cannot block into one batch, flushes it
+     * once, and hands anything more to the executor.
+     */
+    void runInline() {
+        loop(Mode.INLINE);
+    }
+
+    private void loop(Mode mode) {
         try {
             while (true) {
                 Exchange<?> justWritten = written;
                 written = null;
-                Step step = connection.nextWriterStep(this, batch.buffered() > 0, justWritten, writtenBytes);
+                Step step = connection.nextWriterStep(this, mode, batch.buffered() > 0, justWritten, writtenBytes);
                 switch (step.kind()) {
                     case WRITE:
                         write(step.exchange(), step.close(), step.chunkedAllowed());
                         break;
                     case FLUSH:
                         batch.flush();
+                        if (mode == Mode.INLINE) mode = Mode.INLINE_FLUSHED;
                         break;
+                    case HAND_OFF:
+                        connection.handOff(this);
+                        return;
                     case HALF_CLOSE:
                         batch.flush();
                         boolean halfClose = transport.supportsHalfClose();

@@ -15,6 +15,7 @@ import io.pipelane.internal.codec.ResponseParser;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The reader loop of a connection: reads the socket eagerly into one buffer, feeds the {@link ResponseParser},
@@ -33,7 +34,14 @@ import java.nio.ByteBuffer;
  *     └──────────────┴───────────────────┴──end of input / error──► ENDED
  * </pre>
  * Its fields are confined to the reader thread, except the volatile time stamps and {@code reading}, which the
- * watchdog reads through {@link #expired}.
+ * watchdog reads through {@link #expired}, and {@link #spare} and {@code idleSince}, through
+ * {@link #releaseIdleBuffer}.
+ *
+ * <p>Buffers: while a response is expected it reads into the busy buffer ({@value #INITIAL_READ_BUFFER_BYTES}
+ * bytes, doubling up to {@value #READ_BUFFER_BYTES} while reads fill it); while nothing is expected, into a
+ * {@value #IDLE_READ_BUFFER_BYTES}-byte one, the busy buffer kept aside until the connection has been idle for
+ * {@link #RELEASE_IDLE_BUFFER_NANOS}. After each read it has handed on, the connection writes what that read
+ * made writable ({@link HttpConnection#readDispatched}).
  */
 final class ResponseReader implements ResponseParser.Listener {
     /** The largest read buffer. */
@@ -44,6 +52,13 @@ final class ResponseReader implements ResponseParser.Listener {
      * responses, keep a small buffer (many connections).
      */
     static final int INITIAL_READ_BUFFER_BYTES = 8 * 1024;
+    /**
+     * The read buffer while no response is expected: an idle connection holds only this. A small response that
+     * arrives then fits it whole; a larger one goes on in the busy buffer.
+     */
+    static final int IDLE_READ_BUFFER_BYTES = 512;
+    /** How long the busy buffer is kept for an idle connection before the watchdog lets it go. */
+    static final long RELEASE_IDLE_BUFFER_NANOS = 200_000_000L;
 
     enum Reading { IDLE, HEAD, BODY, ENDED }
 
@@ -61,9 +76,18 @@ final class ResponseReader implements ResponseParser.Listener {
     private final Transport transport;
     private final ConnectionOptions options;
     private final ResponseParser parser;
-    private byte[] buffer = new byte[INITIAL_READ_BUFFER_BYTES];
+    /** The busy buffer; null while idle (then in {@link #spare}) until a read needs it. */
+    private byte[] buffer;
     /** A reusable view of {@link #buffer} handed to body sinks. */
-    private ByteBuffer view = ByteBuffer.wrap(buffer);
+    private ByteBuffer view;
+    private final byte[] idleBuffer = new byte[IDLE_READ_BUFFER_BYTES];
+    private final ByteBuffer idleView = ByteBuffer.wrap(idleBuffer);
+    /** The view of the array the current read went into. */
+    private ByteBuffer readView;
+    /** The busy buffer while the reader waits on an idle connection; the watchdog may drop it. */
+    private final AtomicReference<byte[]> spare = new AtomicReference<>();
+    /** When the current idle read started (System.nanoTime), 0 while busy. */
+    private volatile long idleSince;
 
     private volatile Reading reading = Reading.IDLE;
     /** Whether the reader is blocked in a socket read (only then do the read timeouts apply). */
@@ -92,21 +116,24 @@ final class ResponseReader implements ResponseParser.Listener {
      */
     End run() throws IOException {
         while (true) {
+            byte[] into = reading != Reading.IDLE || !connection.isIdle() ? busyBuffer() : idleBuffer();
+            readView = into == idleBuffer ? idleView : view;
             inRead = true;
             int n;
             try {
-                n = transport.read(buffer, 0, buffer.length);
+                n = transport.read(into, 0, into.length);
             } catch (IOException e) {
                 throw cutShort(e);
             } finally {
                 inRead = false;
+                idleSince = 0;
             }
             lastReadAt = System.nanoTime();
             if (n < 0) return endOfInput();
             int off = 0;
             while (off < n) {
                 if (reading == Reading.IDLE) begin();
-                int used = parser.feed(buffer, off, n - off, this);
+                int used = parser.feed(into, off, n - off, this);
                 if (reading == Reading.HEAD) headBytes += used;
                 off += used;
                 if (parser.isComplete()) {
@@ -115,12 +142,60 @@ final class ResponseReader implements ResponseParser.Listener {
                 }
                 if (reading == Reading.ENDED) return End.ENDED;
             }
-            if (n == buffer.length && buffer.length < READ_BUFFER_BYTES) {
+            connection.readDispatched();
+            if (into == buffer && n == buffer.length && buffer.length < READ_BUFFER_BYTES) {
                 // every byte was consumed above (body slices are valid only during their callback)
                 buffer = new byte[Math.min(READ_BUFFER_BYTES, 2 * buffer.length)];
                 view = ByteBuffer.wrap(buffer);
             }
         }
+    }
+
+    /** The busy buffer: the one kept, the spare if the watchdog has not dropped it, or a new one. */
+    private byte[] busyBuffer() {
+        if (buffer == null) {
+            buffer = spare.getAndSet(null);
+            if (buffer == null) buffer = new byte[INITIAL_READ_BUFFER_BYTES];
+            view = ByteBuffer.wrap(buffer);
+        }
+        return buffer;
+    }
+
+    /** Nothing is expected: read into the small buffer, and leave the busy one for the watchdog to drop. */
+    private byte[] idleBuffer() {
+        if (buffer != null) {
+            spare.set(buffer);
+            buffer = null;
+            view = null;
+        }
+        idleSince = System.nanoTime();
+        return idleBuffer;
+    }
+
+    /**
+     * Called by the watchdog: drops the busy buffer of a connection idle for {@link #RELEASE_IDLE_BUFFER_NANOS},
+     * so that the reader holds only {@link #IDLE_READ_BUFFER_BYTES}. Returns whether it has been idle that long.
+     */
+    boolean releaseIdleBuffer(long now) {
+        long since = idleSince;
+        if (since == 0 || now - since <= RELEASE_IDLE_BUFFER_NANOS) return false;
+        spare.set(null);
+        return true;
+    }
+
+    /** Whether the reader waits in a read with nothing expected. */
+    boolean isReadingIdle() {
+        return idleSince != 0;
+    }
+
+    /**
+     * Bytes of the buffers held, for tests: exact when read after {@link #isReadingIdle()} returned true (the
+     * volatile {@code idleSince} is written after the busy buffer was put aside).
+     */
+    int heldBufferBytes() {
+        byte[] b = buffer;
+        byte[] s = spare.get();
+        return idleBuffer.length + (b == null ? 0 : b.length) + (s == null ? 0 : s.length);
     }
 
     /** The exchange whose own response failed with the exception {@link #run} threw, or null. */
@@ -200,7 +275,7 @@ final class ResponseReader implements ResponseParser.Listener {
         reading = Reading.BODY;
         boolean keepAlive = parser.isKeepAlive();
         if (!keepAlive) lastHead = head;
-        if (!connection.finalHead(current, head, keepAlive, head.headers().containsToken("Connection", "close"))) {
+        if (!connection.finalHead(current, head, keepAlive, parser.hasCloseToken())) {
             reading = Reading.ENDED;
             throw new ConnectionEnded();
         }
@@ -229,9 +304,9 @@ final class ResponseReader implements ResponseParser.Listener {
     public void onBody(byte[] buf, int off, int len) throws IOException {
         Exchange<?> e = current;
         if (e == discarding || e.sink == null) return;
-        view.limit(off + len).position(off);
+        readView.limit(off + len).position(off);
         try {
-            e.sink.onData(view);
+            e.sink.onData(readView);
         } catch (PipelaneTimeoutException timeout) {
             throw timeout; // the application did not read a streamed body: the connection ends
         } catch (IOException | RuntimeException ex) {
