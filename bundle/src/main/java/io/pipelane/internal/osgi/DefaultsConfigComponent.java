@@ -42,6 +42,10 @@ public final class DefaultsConfigComponent {
     private volatile Map<String, Object> properties;
     private volatile Executor executor;
     private volatile boolean active;
+    /** Whether a thread is in {@link #hand}; guarded by this. */
+    private boolean handing;
+    /** Whether something changed while a thread was handing; guarded by this. */
+    private boolean handAgain;
 
     /** DS binds the executor before {@link #activate}, and rebinds it at any time after. */
     @Reference(name = "executor", service = Executor.class, cardinality = ReferenceCardinality.OPTIONAL,
@@ -75,24 +79,60 @@ public final class DefaultsConfigComponent {
     @Deactivate
     void deactivate() {
         active = false;
+        hand();
+    }
+
+    /**
+     * Hands the configuration and executor in force to the core (none once deactivated), outside this object's lock:
+     * the core may register or unregister the service, and the framework is never called under a lock. One thread
+     * hands at a time; a change made meanwhile is handed by that thread before it leaves, so the core always ends
+     * with the latest values, never an older one overtaking them.
+     */
+    private void hand() {
         synchronized (this) {
-            runtime.defaults(null, null);
+            if (handing) {
+                handAgain = true;
+                return;
+            }
+            handing = true;
+        }
+        boolean again = true;
+        try {
+            while (again) {
+                Map<String, Object> p;
+                Executor e;
+                boolean on;
+                synchronized (this) {
+                    p = properties;
+                    e = executor;
+                    on = active;
+                    handAgain = false;
+                }
+                if (on) runtime.defaults(configuration(p), e);
+                else runtime.defaults(null, null);
+                synchronized (this) {
+                    again = handAgain;
+                    if (!again) handing = false;
+                }
+            }
+        } finally {
+            if (again) {
+                synchronized (this) {
+                    handing = false; // the core threw: the next change hands again
+                }
+            }
         }
     }
 
-    /** Synchronized: the core gets the values in the order they were read. */
-    private synchronized void hand() {
-        Map<String, Object> p = properties;
-        // Without a configuration, DS gives only component.* properties: the built-in defaults apply.
-        if (p == null || !p.containsKey(Constants.SERVICE_PID)) {
-            runtime.defaults(null, executor);
-            return;
-        }
+    /** The configuration's properties for the core, or {@code null} when there is none (the built-in defaults). */
+    private static Map<String, Object> configuration(Map<String, Object> p) {
+        // Without a configuration, DS gives only component.* properties.
+        if (p == null || !p.containsKey(Constants.SERVICE_PID)) return null;
         // DS adds the reference's default target to the properties when the configuration sets none.
         if (NO_EXECUTOR.equals(p.get(EXECUTOR_TARGET))) {
             p = new HashMap<>(p);
             p.remove(EXECUTOR_TARGET);
         }
-        runtime.defaults(p, executor);
+        return p;
     }
 }
