@@ -151,9 +151,13 @@ public final class PipelaneCore implements PipelaneRuntime {
                 }
             }
             executorError = error;
-            if (error == null) executorTarget = target;
-            // Without executor.target, no executor service is used (the engine's own runs the I/O).
-            executor = executorTarget.isEmpty() ? null : selected;
+            if (error == null) {
+                executorTarget = target;
+                // Without executor.target, no executor service is used (the engine's own runs the I/O).
+                executor = executorTarget.isEmpty() ? null : selected;
+            }
+            // Else the executor in force is kept: DS replaces a target it cannot parse by one that matches nothing
+            // and unbinds the executor, which would otherwise withdraw the service over a typo.
             apply();
         }
         publish();

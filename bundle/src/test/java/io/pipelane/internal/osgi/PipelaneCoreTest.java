@@ -107,6 +107,12 @@ class PipelaneCoreTest {
             assertNotNull(framework.factory());
             assertTrue(core.executorError().startsWith("io.pipelane: key 'executor.target': '(name=io' is not a "
                     + "valid LDAP filter"), core.executorError());
+            // DS then unbinds the executor (it replaces a target it cannot parse by one that matches nothing):
+            // the executor in force is still kept, and so is the service.
+            core.defaults(config("io.pipelane", "executor.target", "(name=io"), null);
+            assertNotNull(framework.factory(), "a typo in the filter does not withdraw the service");
+            assertTrue(core.serviceStatus().startsWith("offered, executor service matching (name=io)"),
+                    core.serviceStatus());
             // Without executor.target, an executor DS may have bound is not used.
             core.defaults(null, pool);
             assertTrue(core.serviceStatus().startsWith("offered, own executor"), core.serviceStatus());

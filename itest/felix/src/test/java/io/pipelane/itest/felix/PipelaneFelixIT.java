@@ -383,6 +383,63 @@ public class PipelaneFelixIT extends FelixTestSupport {
     }
 
     @Test
+    public void anExecutorTargetThatIsNotAFilterKeepsTheExecutorTheServiceAndTheLiveConnections() throws Exception {
+        factoryConfig("io.pipelane.endpoint", "typo", "uri", "http://127.0.0.1:" + one.port());
+        AtomicInteger tasks = new AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+        Executor counting = task -> {
+            tasks.incrementAndGet();
+            pool.execute(task);
+        };
+        ServiceRegistration<Executor> reg = context.registerService(Executor.class, counting, dict("name", "typo-io"));
+        org.osgi.service.cm.Configuration defaults = configAdmin.getConfiguration("io.pipelane", "?");
+        try {
+            defaults.update(dict("executor.target", "(name=typo-io)"));
+            await("the executor service is in use", () -> String.valueOf(serviceStatus())
+                    .contains("offered, executor service matching (name=typo-io)"));
+            ConnectionFactory factory = factory("typo");
+            Object serviceId = context.getServiceReference(ConnectionFactory.class).getProperty(Constants.SERVICE_ID);
+            Connection c = factory.create("typo");
+            assertEquals("one /a", get(c, "/a"));
+
+            // A typo in the filter: DS replaces a target it cannot parse by one that matches nothing and unbinds the
+            // executor; the core reports the filter and keeps the executor in force, the service and the connection.
+            defaults.update(dict("executor.target", "(name=typo-io"));
+            await("DS has unbound the executor", () -> !uses(reg, pipelaneBundle()));
+            String listing = (String) command("endpoints");
+            assertTrue(listing, listing.contains("'(name=typo-io' is not a valid LDAP filter"));
+            assertNotNull("the service stays", context.getServiceReference(ConnectionFactory.class));
+            assertEquals(serviceId, context.getServiceReference(ConnectionFactory.class).getProperty(Constants.SERVICE_ID));
+            assertFalse("the live connection stays", c.isClosed());
+            int before = tasks.get();
+            assertEquals("one /b", get(c, "/b"));
+            Connection d = factory.create("typo");
+            assertEquals("one /c", get(d, "/c"));
+            assertTrue("the executor in force still runs the I/O", tasks.get() > before);
+            d.close();
+            c.close();
+        } finally {
+            defaults.delete();
+            reg.unregister();
+            pool.shutdownNow();
+        }
+        await("back with its own executor", () -> String.valueOf(serviceStatus()).contains("own executor"));
+    }
+
+    private String serviceStatus() {
+        try {
+            return ((String) command("endpoints")).lines().findFirst().orElse("");
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static boolean uses(ServiceRegistration<?> reg, Bundle bundle) {
+        Bundle[] using = reg.getReference().getUsingBundles();
+        return using != null && Arrays.asList(using).contains(bundle);
+    }
+
+    @Test
     public void releasingTheServiceClosesTheConnectionsOfThatBundleOnly() throws Exception {
         factoryConfig("io.pipelane.endpoint", "mine", "uri", "http://127.0.0.1:" + one.port());
         ServiceReference<ConnectionFactory> ref = factoryReference("(endpoints=mine)");
