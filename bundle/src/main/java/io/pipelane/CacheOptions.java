@@ -22,6 +22,7 @@ public final class CacheOptions {
     private final int parallel;
     private final int depth;
     private final Duration waitTimeout;
+    private final int maxWaiting;
     private final ProxyRules proxies;
     private final ConnectionOptions connectionOptions;
 
@@ -32,11 +33,12 @@ public final class CacheOptions {
         this.parallel = b.parallel;
         this.depth = b.depth;
         this.waitTimeout = b.waitTimeout;
+        this.maxWaiting = b.maxWaiting;
         this.proxies = b.proxies;
         this.connectionOptions = b.connectionOptions;
     }
 
-    /** keep 60 s, retry 2, parallel 4, depth 100, waitTimeout 30 s, no proxy, the factory's connection options. */
+    /** keep 60 s, retry 2, parallel 4, depth 100, waitTimeout 30 s, maxWaiting 10,000, no proxy, the factory's connection options. */
     public static CacheOptions defaults() {
         return DEFAULTS;
     }
@@ -97,6 +99,16 @@ public final class CacheOptions {
     }
 
     /**
+     * The most requests that may wait for room for one endpoint (a request sent again after a failure is not
+     * counted against it: it was accepted already). A request that finds the queue full fails at once, never
+     * sent, with a {@link RetryException} of reason {@link RetryException.Reason#REFUSED} naming this option: the
+     * caller may send it again later. Default 10,000.
+     */
+    public int maxWaiting() {
+        return maxWaiting;
+    }
+
+    /**
      * The proxies of connections to endpoints given as {@link Endpoint}s. A named endpoint uses the proxy of its
      * own {@link ConnectionOptions#proxy()}; so does an endpoint whose {@link #connectionOptions()} name one.
      * Default: direct.
@@ -116,7 +128,8 @@ public final class CacheOptions {
     @Override
     public String toString() {
         return "CacheOptions{reuse=" + reuse + ", keep=" + keep + ", retry=" + retry + ", parallel=" + parallel
-                + ", depth=" + depth + ", waitTimeout=" + waitTimeout + ", proxies=" + proxies + "}";
+                + ", depth=" + depth + ", waitTimeout=" + waitTimeout + ", maxWaiting=" + maxWaiting
+                + ", proxies=" + proxies + "}";
     }
 
     /**
@@ -131,6 +144,7 @@ public final class CacheOptions {
         private int parallel = CacheKeys.PARALLEL.defaultValue();
         private int depth = CacheKeys.DEPTH.defaultValue();
         private Duration waitTimeout = CacheKeys.WAIT_TIMEOUT.defaultValue();
+        private int maxWaiting = CacheKeys.MAX_WAITING.defaultValue();
         private ProxyRules proxies = ProxyRules.direct();
         private ConnectionOptions connectionOptions;
 
@@ -144,6 +158,7 @@ public final class CacheOptions {
             parallel = o.parallel;
             depth = o.depth;
             waitTimeout = o.waitTimeout;
+            maxWaiting = o.maxWaiting;
             proxies = o.proxies;
             connectionOptions = o.connectionOptions;
         }
@@ -175,6 +190,11 @@ public final class CacheOptions {
 
         public Builder waitTimeout(Duration waitTimeout) {
             this.waitTimeout = CacheKeys.WAIT_TIMEOUT.check(waitTimeout);
+            return this;
+        }
+
+        public Builder maxWaiting(int maxWaiting) {
+            this.maxWaiting = CacheKeys.MAX_WAITING.check(maxWaiting);
             return this;
         }
 

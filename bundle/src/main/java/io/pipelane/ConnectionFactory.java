@@ -57,7 +57,7 @@ public interface ConnectionFactory extends AutoCloseable {
      *
      * <p>In OSGi, each consumer bundle gets the cache of its own view of the {@code ConnectionFactory} service:
      * its options come from Config Admin ({@code keep}, {@code retry}, {@code parallel}, {@code depth},
-     * {@code waitTimeout}, {@code reuse} and the {@code proxy.*} keys, in the defaults PID {@code io.pipelane}
+     * {@code waitTimeout}, {@code maxWaiting}, {@code reuse} and the {@code proxy.*} keys, in the defaults PID {@code io.pipelane}
      * and, per endpoint, in {@code io.pipelane.endpoint}); configuration changes reach it without failing the
      * requests in flight; it is closed, with its connections, when the bundle releases the service (it stops,
      * or its component is deactivated). {@link ConnectionCache#call(String, Request, BodyHandler)} sends to a

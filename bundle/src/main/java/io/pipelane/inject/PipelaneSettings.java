@@ -27,7 +27,7 @@ import java.util.concurrent.Executor;
  * <p>{@link #withDefaultOptions(Map)} reads the same keys as the OSGi defaults configuration
  * ({@code io.pipelane}): the connection keys ({@code persistence}, {@code connectTimeout=10s},
  * {@code maxPipelineDepth}, …), the cache keys ({@code keep}, {@code retry}, {@code parallel}, {@code depth},
- * {@code waitTimeout}, {@code reuse}) and the proxy keys ({@code proxy.host}, {@code proxy.port},
+ * {@code waitTimeout}, {@code maxWaiting}, {@code reuse}) and the proxy keys ({@code proxy.host}, {@code proxy.port},
  * {@code proxy.user}, {@code proxy.password}, {@code proxy.exceptions}, {@code proxy.tunnel}).
  *
  * <p>The proxy applies to the cache's requests and to the named endpoints whose options name no proxy of their

@@ -24,7 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@link ConnectionCache}: one {@link Pool} per endpoint (an {@link Endpoint}, or a name configured in the
- * factory), created on first use.
+ * factory), created on first use and removed once idle past {@code keep} with no connection. Its timers run on
+ * one {@link CacheTimer}: the factory's when it gives one, else the cache's own, closed with it.
  */
 public final class PipelaneConnectionCache implements ConnectionCache {
     private final ConnectionFactory factory;
@@ -38,13 +39,24 @@ public final class PipelaneConnectionCache implements ConnectionCache {
     private volatile boolean closed;
     private volatile ConnectionClosedException closedBecause;
     private volatile Runnable onClosed;
+    private final CacheTimer timer;
+    private final boolean ownTimer;
 
+    /** A cache with a timer of its own. */
     public PipelaneConnectionCache(ConnectionFactory factory, CacheOptions defaults,
                                    Map<String, CacheOptions> endpointOptions) {
+        this(factory, defaults, endpointOptions, null);
+    }
+
+    /** A cache whose timers run on {@code timer} (the factory's, which outlives the cache), or its own if null. */
+    public PipelaneConnectionCache(ConnectionFactory factory, CacheOptions defaults,
+                                   Map<String, CacheOptions> endpointOptions, CacheTimer timer) {
         this.factory = Objects.requireNonNull(factory, "factory");
         this.events = new CacheEvents(CacheEvents.busOf(factory));
         this.defaults = Objects.requireNonNull(defaults, "defaults");
         this.endpointOptions = Map.copyOf(endpointOptions);
+        this.ownTimer = timer == null;
+        this.timer = timer != null ? timer : new CacheTimer("pipelane-cache-timer");
     }
 
     @Override
@@ -52,8 +64,11 @@ public final class PipelaneConnectionCache implements ConnectionCache {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(handler, "handler");
-        return pool(endpoint, () -> new Pool(this, endpoint.toUri(), endpoint, null, this.defaults))
-                .submit(request, handler);
+        while (true) { // a pool removed as idle meanwhile refuses: the next one takes it
+            CompletableFuture<Response<T>> f = pool(endpoint,
+                    () -> new Pool(this, endpoint.toUri(), endpoint, null, this.defaults, timer)).submit(request, handler);
+            if (f != null) return f;
+        }
     }
 
     @Override
@@ -61,8 +76,11 @@ public final class PipelaneConnectionCache implements ConnectionCache {
         Objects.requireNonNull(endpointName, "endpointName");
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(handler, "handler");
-        return pool(endpointName, () -> new Pool(this, endpointName, null, endpointName,
-                optionsFor(endpointName))).submit(request, handler);
+        while (true) { // a pool removed as idle meanwhile refuses: the next one takes it
+            CompletableFuture<Response<T>> f = pool(endpointName, () -> new Pool(this, endpointName, null,
+                    endpointName, optionsFor(endpointName), timer)).submit(request, handler);
+            if (f != null) return f;
+        }
     }
 
     private CacheOptions optionsFor(String endpointName) {
@@ -107,6 +125,14 @@ public final class PipelaneConnectionCache implements ConnectionCache {
                 order.add(p);
             }
             return p;
+        }
+    }
+
+    /** Forgets a pool that removed itself as idle. */
+    void forget(Pool p) {
+        synchronized (order) {
+            pools.remove(p.endpoint != null ? p.endpoint : p.name, p);
+            order.remove(p);
         }
     }
 
@@ -162,6 +188,7 @@ public final class PipelaneConnectionCache implements ConnectionCache {
             closed = true;
         }
         for (Pool p : pools()) p.close(reason);
+        if (ownTimer) timer.close();
         Runnable r = onClosed;
         if (r != null) r.run();
     }

@@ -5,47 +5,50 @@ import io.pipelane.CacheMetrics;
 import io.pipelane.CacheOptions;
 import io.pipelane.Connection;
 import io.pipelane.ConnectionClosedException;
-import io.pipelane.ConnectionOptions;
 import io.pipelane.ConnectionState;
 import io.pipelane.Endpoint;
-import io.pipelane.Persistence;
 import io.pipelane.PipelaneTimeoutException;
-import io.pipelane.ProxyOptions;
 import io.pipelane.Request;
 import io.pipelane.Response;
+import io.pipelane.ResponseHead;
 import io.pipelane.RetryException;
-import io.pipelane.internal.codec.Printable;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Set;
+import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 
 /**
- * The connections of a cache to one endpoint, and the requests waiting for room on them.
+ * The connections of a cache to one endpoint ({@link Slot}s), and the requests waiting for room on them.
+ * {@link Placement} decides where a request goes, {@link RetryPolicy} what happens after a failure,
+ * {@link KeepAlive} reads what the server announces; this class applies them and owns the state.
  *
- * <h2>Locking</h2>
+ * <h2>Lifecycle</h2>
+ * OPEN (takes requests) → CLOSED ({@link #close}: its cache closed) or REMOVED (idle past {@code keep} with no
+ * connection and nothing to do: the cache forgets it, and a request that still reaches it goes to a new pool).
+ *
+ * <h2>Locking and threads</h2>
  * Every field marked "guarded" is used under {@code this}. Nothing that may call back into the pool runs under
  * it: {@link Connection#call}, {@code shutdown}, {@code close} and completing the callers' futures all happen
  * after the lock is released. (The pool takes a connection's lock, through {@link Connection#length()}, while
- * holding its own; a connection never calls out while holding its lock, so the order cannot invert.)
+ * holding its own; a connection never calls out while holding its lock, so the order cannot invert.) The pool
+ * runs on the callers' threads, the connections' reader threads (responses, failures, changes) and the
+ * factory's {@link CacheTimer} (wait timeouts, keep timers, its own removal).
  *
  * <h2>Dispatching</h2>
- * New requests, retries and the requests waiting for room all go through one FIFO queue, {@code waiting};
- * {@link #dispatch()} places the requests at its head as long as a connection has room. It runs after every
- * change that may make room (a request sent, a connection's length changed, a connection opened or removed).
- * Only one thread dispatches at a time; a change seen meanwhile makes it go round once more.
+ * New requests, retries and re-placements all go through one queue in call order, {@code waiting} (a request
+ * sent again goes back to its place); {@link #dispatch()} places the requests at its head while a connection has
+ * room, so a request never waits behind a later one. Only one thread dispatches at a time; a change seen meanwhile makes it
+ * go round once more. A request placed on a slot goes into the slot's outbox, which one thread at a time hands
+ * to the connection ({@link #flush}): requests reach a connection in the order they were placed.
  */
 final class Pool {
     private static final System.Logger LOG = System.getLogger("io.pipelane");
+
+    enum State { OPEN, CLOSED, REMOVED }
 
     final PipelaneConnectionCache cache;
     /** The metrics key: the endpoint's name, or its URI. */
@@ -56,124 +59,88 @@ final class Pool {
     final String name;
     /** Replaced by {@link #reconfigure}: each decision reads the options of the moment. */
     private volatile CacheOptions options;
+    private final Opener opener;
+    private final NoCache noCache;
+    private final CacheTimer timer;
 
     // --- guarded by this ---
+    private State state = State.OPEN;
     private final List<Slot> slots = new ArrayList<>();
-    private final ArrayDeque<Attempt<?>> waiting = new ArrayDeque<>();
-    /** close() has run: no request is queued any more (guarded by this). */
-    private boolean poolClosed;
+    /** In call order: a request sent again goes back to its place, ahead of every later call. */
+    private final PriorityQueue<Attempt<?>> waiting = new PriorityQueue<>(Comparator.comparingLong(a -> a.seq));
+    /** The call order of the next request. */
+    private long nextSeq;
     private boolean dispatching;
     private boolean dispatchAgain;
     /** A connection to this endpoint failed: the next one sends its first request alone. */
     private boolean recentFailure;
     private Endpoint seenEndpoint;
+    private final ServerLimits limits = new ServerLimits();
+    /** Since when (System.nanoTime) the pool has had no connection and nothing to do; 0 while it has. */
+    private long emptySince;
 
-    /** No-cache mode: the fresh connections open now. */
-    private final Set<Connection> fresh = ConcurrentHashMap.newKeySet();
+    private final PoolCounters counters = new PoolCounters();
 
-    private final AtomicInteger active = new AtomicInteger();
-    private final AtomicLong requests = new AtomicLong();
-    private final AtomicLong completed = new AtomicLong();
-    private final AtomicLong retries = new AtomicLong();
-    private final AtomicLong failures = new AtomicLong();
-    private final AtomicLong opened = new AtomicLong();
-    private final AtomicLong replaced = new AtomicLong();
-
-    Pool(PipelaneConnectionCache cache, String key, Endpoint endpoint, String name, CacheOptions options) {
+    Pool(PipelaneConnectionCache cache, String key, Endpoint endpoint, String name, CacheOptions options,
+         CacheTimer timer) {
         this.cache = cache;
         this.key = key;
         this.endpoint = endpoint;
         this.name = name;
         this.options = options;
+        this.timer = timer;
         this.seenEndpoint = endpoint;
-    }
-
-    /** A request on its way through the cache: its caller's future, and how often it was sent again. */
-    static final class Attempt<T> {
-        final Request request;
-        final BodyHandler<T> handler;
-        final CompletableFuture<Response<T>> result = new CompletableFuture<>();
-        int retries;
-        /** Times a connection refused it untouched (RetryException.Reason.REFUSED): placed again for free, up to 16. */
-        int refusals;
-        /** Guarded by the pool: whether it is in the waiting queue, and which wait its timer belongs to. */
-        boolean queued;
-        int waitGeneration;
-
-        Attempt(Request request, BodyHandler<T> handler) {
-            this.request = request;
-            this.handler = handler;
-        }
-    }
-
-    /** One connection of the pool, from the moment it is decided until it has ended. */
-    static final class Slot {
-        /** Null while connecting. */
-        Connection connection;
-        /** Requests placed on it while it connects; sent in order once it is up. Guarded by the pool. */
-        final List<Attempt<?>> pending = new ArrayList<>();
-        /** Requests placed on it whose call() has not returned yet (pending ones included). Guarded. */
-        int reserved;
-        /** When it became idle (System.nanoTime), 0 while busy. Guarded. */
-        long idleSince;
-        /** Shut down by the keep timer, or gone: never chosen again. Guarded. */
-        boolean retired;
-        /** Opened with Persistence.TRUE: it pipelines from its first request, even while connecting. Guarded. */
-        boolean pipelinesFromStart;
-        /** Retired by a configuration change: it finishes what it holds, then ends. Guarded. */
-        boolean draining;
-        /** Responses received on it: a connection that answered nothing made no progress. Guarded. */
-        int answered;
-
-        int load() {
-            Connection c = connection;
-            return (c == null ? 0 : c.length()) + reserved;
-        }
-
-        boolean usable() {
-            return !retired && (connection == null || !connection.isClosed());
-        }
-
-        /**
-         * How many unfulfilled requests it may hold: {@code depth} once it pipelines, else one. A connection that
-         * does not pipeline (yet: under Persistence.AUTO its first response decides) would only hold the others
-         * back, and fail them with Retry if that response ends it.
-         */
-        int capacity(int depth) {
-            Connection c = connection;
-            return (c != null ? c.isPipelining() : pipelinesFromStart) ? depth : 1;
-        }
+        this.opener = new Opener(cache, endpoint, name);
+        this.noCache = new NoCache(opener);
     }
 
     // ------------------------------------------------------------------------------------------ submitting
 
+    /** Takes a request: its future, or null if the pool was removed meanwhile (ask the cache for a new one). */
     <T> CompletableFuture<Response<T>> submit(Request request, BodyHandler<T> handler) {
         Attempt<T> a = new Attempt<>(request, handler);
-        requests.incrementAndGet();
-        active.incrementAndGet();
-        if (options.reuse()) {
-            enqueue(a, false);
+        CacheOptions o = options;
+        RetryException refusal = null;
+        synchronized (this) {
+            if (state == State.REMOVED) return null;
+            emptySince = 0;
+            if (state == State.CLOSED || cache.isClosed()) {
+                refusal = cache.closedFailure(request);
+            } else if (o.reuse() && waiting.size() >= o.maxWaiting()) {
+                refusal = new RetryException(RetryException.Reason.REFUSED, request + " was not sent: "
+                        + waiting.size() + " requests already wait for a connection to " + key
+                        + " (maxWaiting=" + o.maxWaiting() + ")", null);
+            } else if (o.reuse()) {
+                a.seq = nextSeq++;
+                waiting.add(a);
+                a.queued = true;
+            }
+        }
+        counters.requests.incrementAndGet();
+        counters.active.incrementAndGet();
+        if (refusal != null) {
+            fail(a, refusal);
+        } else if (o.reuse()) {
+            dispatch();
+            armWaitTimer(a);
         } else {
             sendOnFreshConnection(a);
         }
         return a.result;
     }
 
-    /** Queues a request (a retry goes first: it has waited longest) and dispatches. */
-    private void enqueue(Attempt<?> a, boolean front) {
-        if (cache.isClosed()) {
-            fail(a, cache.closedFailure(a.request));
+    /** Queues a request again, at its place in call order (ahead of every later call), and dispatches. */
+    private void requeue(Attempt<?> a) {
+        if (!options.reuse()) {
+            sendOnFreshConnection(a);
             return;
         }
         boolean refused;
         synchronized (this) {
-            // Checked again under the lock: close() may have run since the check above.
-            refused = poolClosed;
+            refused = state == State.CLOSED || cache.isClosed();
             if (!refused) {
-                if (front) waiting.addFirst(a);
-                else waiting.addLast(a);
+                waiting.add(a);
                 a.queued = true;
-                a.waitGeneration++;
             }
         }
         if (refused) {
@@ -181,24 +148,28 @@ final class Pool {
             return;
         }
         dispatch();
-        int generation;
-        synchronized (this) {
-            if (!a.queued) return;
-            generation = a.waitGeneration;
-        }
-        long millis = options.waitTimeout().toMillis();
-        CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS).execute(() -> waitExpired(a, generation));
+        armWaitTimer(a);
     }
 
-    private void waitExpired(Attempt<?> a, int generation) {
+    /** If {@code a} still waits, fails it after {@code waitTimeout}, unless it is placed before. */
+    private void armWaitTimer(Attempt<?> a) {
         synchronized (this) {
-            if (!a.queued || a.waitGeneration != generation) return;
+            if (!a.queued || a.waitTimer != null) return;
+            a.waitTimer = timer.schedule(options.waitTimeout(), () -> waitExpired(a));
+        }
+    }
+
+    private void waitExpired(Attempt<?> a) {
+        synchronized (this) {
+            if (!a.queued) return;
             a.queued = false;
+            a.waitTimer = null;
             waiting.remove(a);
         }
-        fail(a, new PipelaneTimeoutException(PipelaneTimeoutException.Phase.CACHE_WAIT, options.waitTimeout(),
-                a.request + " waited for a connection to " + key + " with room (parallel=" + options.parallel()
-                        + ", depth=" + options.depth() + ") and was not sent; waiting"));
+        CacheOptions o = options;
+        fail(a, new PipelaneTimeoutException(PipelaneTimeoutException.Phase.CACHE_WAIT, o.waitTimeout(),
+                a.request + " waited for a connection to " + key + " with room (parallel=" + o.parallel()
+                        + ", depth=" + o.depth() + ") and was not sent; waiting"));
     }
 
     /** Places the requests at the head of the queue while a connection has room. */
@@ -212,13 +183,11 @@ final class Pool {
         }
         try {
             while (true) {
-                Attempt<?> a;
                 Slot s;
                 boolean open;
-                boolean sendNow;
                 synchronized (this) {
-                    a = waiting.peek();
-                    s = a == null ? null : choose();
+                    Attempt<?> a = waiting.peek();
+                    s = a == null || state != State.OPEN ? null : Placement.choose(slots, options, this::newSlot);
                     if (s == null) {
                         if (dispatchAgain) {
                             dispatchAgain = false;
@@ -229,19 +198,16 @@ final class Pool {
                     }
                     waiting.poll();
                     a.queued = false;
-                    open = s.connection == null && s.pending.isEmpty() && s.reserved == 0;
-                    s.reserved++;
-                    s.idleSince = 0;
-                    // Decided here, under the lock: once it is released, connected() may send the pending
-                    // requests, and reading s.connection again would send this one a second time.
-                    sendNow = s.connection != null;
-                    if (!sendNow) s.pending.add(a);
+                    if (a.waitTimer != null) {
+                        a.waitTimer.cancel();
+                        a.waitTimer = null;
+                    }
+                    open = !slots.contains(s);
+                    if (open) slots.add(s);
+                    s.place(a);
                 }
-                if (open) {
-                    open(s);
-                } else if (sendNow) {
-                    send(s, a);
-                }
+                if (open) open(s);
+                else flush(s);
             }
         } catch (RuntimeException | Error e) {
             synchronized (this) {
@@ -251,90 +217,40 @@ final class Pool {
         }
     }
 
-    /**
-     * The connection for the next request: idle, else new (under parallel), else the shallowest under its
-     * capacity (depth, or one while it does not pipeline); null if none has room. Under the lock. A new slot is added to the pool here.
-     */
-    private Slot choose() {
-        for (Slot s : slots) {
-            if (s.usable() && s.connection != null && s.load() == 0) return s;
-        }
-        if (slots.size() < options.parallel()) {
-            Slot s = new Slot();
-            slots.add(s);
-            return s;
-        }
-        Slot best = null;
-        int bestLoad = Integer.MAX_VALUE;
-        for (Slot s : slots) {
-            if (!s.usable()) continue;
-            int load = s.load();
-            if (load < s.capacity(options.depth()) && load < bestLoad) {
-                best = s;
-                bestLoad = load;
-            }
-        }
-        return best;
+    /** A slot for a new connection, limited to what the server was seen to allow. Under the lock. */
+    private Slot newSlot() {
+        return limits.newSlot(options.keep());
     }
 
     // ------------------------------------------------------------------------------------------ connections
 
     private void open(Slot s) {
-        opened.incrementAndGet();
-        CompletionStage<Connection> stage;
-        try {
-            stage = connect(s);
-        } catch (RuntimeException e) {
-            stage = CompletableFuture.failedFuture(e);
+        counters.opened.incrementAndGet();
+        boolean alone;
+        synchronized (this) {
+            alone = recentFailure;
         }
-        stage.whenComplete((c, err) -> {
+        Opener.Opening opening = opener.open(options, alone, c -> removed(s, c));
+        synchronized (this) {
+            s.pipelinesFromStart = opening.pipelinesFromStart();
+        }
+        opening.connection().whenComplete((c, err) -> {
             if (err != null) connectFailed(s, unwrap(err));
             else connected(s, c);
         });
     }
 
-    /** Opens a connection: to the endpoint with the cache's options, or to the named endpoint with its own. */
-    private CompletionStage<Connection> connect(Slot s) {
-        if (name != null) return cache.factory().connect(name);
-        ConnectionOptions base = options.connectionOptions() != null ? options.connectionOptions()
-                : cache.factory().defaultOptions();
-        ConnectionOptions.Builder b = base.toBuilder();
-        if (base.proxy() == null) b.proxy(options.proxies().select(endpoint));
-        Function<? super Connection, ? extends CompletionStage<Void>> user = base.finaliser();
-        b.finaliser(c -> {
-            removed(s, c);
-            if (user == null) return CompletableFuture.completedFuture(null);
-            CompletionStage<Void> stage = user.apply(c);
-            return stage != null ? stage : CompletableFuture.completedFuture(null);
-        });
-        boolean alone;
-        synchronized (this) {
-            alone = recentFailure;
-        }
-        // RFC 9112 §9.3.2: after a connection failed, the first request on a new one goes alone.
-        if (alone && base.persistence() == Persistence.TRUE) b.persistence(Persistence.AUTO);
-        ConnectionOptions o = b.build();
-        synchronized (this) {
-            s.pipelinesFromStart = o.persistence() == Persistence.TRUE;
-        }
-        return cache.factory().connect(endpoint, o);
-    }
-
     private void connected(Slot s, Connection c) {
-        List<Attempt<?>> toSend;
         boolean closeIt;
         boolean drain;
         synchronized (this) {
-            s.connection = c;
+            s.connected(c);
             if (seenEndpoint == null) seenEndpoint = c.endpoint();
-            closeIt = cache.isClosed() || (s.retired && !s.draining);
-            drain = s.draining;
-            toSend = new ArrayList<>(s.pending);
-            s.pending.clear();
+            closeIt = cache.isClosed() || s.state() == SlotState.RETIRED;
+            drain = s.state() == SlotState.DRAINING;
         }
-        if (name != null) c.closed().whenComplete((v, t) -> removed(s, c)); // no finaliser of ours on it
         if (closeIt) c.close();
-        for (Attempt<?> a : toSend) send(s, a);
+        flush(s); // the requests placed while it connected, in order
         if (drain) c.shutdown();
         watch(s, c);
         dispatch();
@@ -344,18 +260,21 @@ final class Pool {
         List<Attempt<?>> failed;
         synchronized (this) {
             slots.remove(s);
-            s.retired = true;
+            s.end();
             recentFailure = true;
-            failed = new ArrayList<>(s.pending);
-            s.pending.clear();
+            failed = new ArrayList<>(s.outbox);
+            s.outbox.clear();
             s.reserved = 0;
         }
-        LOG.log(System.Logger.Level.DEBUG, () -> Printable.line("cannot connect to " + key + ": " + error));
-        for (Attempt<?> a : failed) {
-            fail(a, error instanceof RetryException ? error : new RetryException(a.request
-                    + " was not sent: cannot connect to " + key + ": " + message(error), error));
-        }
+        LOG.log(System.Logger.Level.DEBUG, () -> "cannot connect to " + key + ": " + error);
+        for (Attempt<?> a : failed) fail(a, connectFailure(a, error));
         dispatch();
+        checkEmpty();
+    }
+
+    private Throwable connectFailure(Attempt<?> a, Throwable error) {
+        return error instanceof RetryException ? error : new RetryException(RetryException.Reason.NOT_SENT,
+                a.request + " was not sent: cannot connect to " + key + ": " + message(error), error);
     }
 
     /**
@@ -364,202 +283,198 @@ final class Pool {
      */
     private void watch(Slot s, Connection c) {
         CompletionStage<Void> next = c.nextChange();
-        changed(s, c);
-        if (!c.state().isTerminal()) next.whenComplete((v, t) -> watch(s, c));
-    }
-
-    private void changed(Slot s, Connection c) {
         if (c.state().isTerminal()) {
             removed(s, c);
             return;
         }
         armKeepIfIdle(s, c);
         dispatch();
+        next.whenComplete((v, t) -> watch(s, c));
     }
 
-    /** Marks the connection idle and arms its keep timer, if nothing is reserved on it or outstanding. */
+    /**
+     * If nothing is placed on the connection or outstanding: an exhausted one is shut down now (it takes nothing
+     * more); another is marked idle and its keep timer armed ({@code keep}, or less if the server announced a
+     * shorter timeout).
+     */
     private void armKeepIfIdle(Slot s, Connection c) {
         long since = 0;
+        boolean shutdown = false;
         synchronized (this) {
-            if (s.usable() && s.idleSince == 0 && s.reserved == 0 && c.length() == 0) {
-                since = System.nanoTime();
-                s.idleSince = since;
+            if (s.reserved == 0 && c.length() == 0) {
+                if (s.state() == SlotState.EXHAUSTED) {
+                    shutdown = s.retire();
+                } else if (s.state() == SlotState.OPEN && s.idleSince == 0) {
+                    since = System.nanoTime();
+                    s.idleSince = since;
+                }
             }
         }
-        if (since != 0) {
+        if (shutdown) {
+            c.shutdown();
+        } else if (since != 0) {
             long stamp = since;
-            CompletableFuture.delayedExecutor(options.keep().toMillis(), TimeUnit.MILLISECONDS)
-                    .execute(() -> keepExpired(s, c, stamp));
+            timer.schedule(s.idleLimit, () -> keepExpired(s, c, stamp));
         }
     }
 
     /** The keep timer of an idle connection: shut it down if it has stayed idle since. */
     private void keepExpired(Slot s, Connection c, long since) {
         synchronized (this) {
-            if (s.retired || s.idleSince != since || s.reserved != 0 || c.length() != 0) return;
-            s.retired = true;
+            if (s.state() != SlotState.OPEN || s.idleSince != since || s.reserved != 0 || c.length() != 0) return;
+            s.retire();
         }
-        LOG.log(System.Logger.Level.DEBUG, () -> c + " idle for " + options.keep().toMillis() + " ms: shutting down");
+        LOG.log(System.Logger.Level.DEBUG, () -> c + " idle for " + s.idleLimit.toMillis() + " ms: shutting down");
         c.shutdown();
     }
 
-    /** A connection ended (its finaliser, or its closed stage): it leaves the pool, and may make room. */
+    /**
+     * A connection ended (its finaliser, or its closed stage): it leaves the pool, and may make room. If the
+     * server announced it closes after a successful response while requests were still placed on the connection
+     * behind it, the count it answered is its limit: later connections take at most that many.
+     */
     private void removed(Slot s, Connection c) {
+        int learned = 0;
         synchronized (this) {
             if (!slots.remove(s)) return;
-            s.retired = true;
+            learned = limits.connectionEnded(s, slots);
+            s.end();
             if (c.state() == ConnectionState.FAILED) recentFailure = true;
         }
+        if (learned > 0) {
+            int n = learned;
+            LOG.log(System.Logger.Level.DEBUG, () -> key + " closes connections after " + n + " requests");
+        }
         dispatch();
+        checkEmpty();
     }
 
     // ------------------------------------------------------------------------------------------ requests
 
-    private <T> void send(Slot s, Attempt<T> a) {
+    /** Hands the slot's outbox to its connection, in order, unless another thread is doing so. */
+    private void flush(Slot s) {
+        Attempt<?> a;
+        Connection c;
+        synchronized (this) {
+            c = s.connection();
+            if (s.sending || c == null) return;
+            a = s.outbox.poll();
+            if (a == null) return;
+            s.sending = true;
+        }
+        while (a != null) {
+            send(s, c, a);
+            synchronized (this) {
+                s.reserved--;
+                a = s.outbox.poll();
+                if (a == null) s.sending = false;
+            }
+        }
+        // The responses may already be complete: their changes were seen while the requests were reserved.
+        armKeepIfIdle(s, c);
+    }
+
+    private <T> void send(Slot s, Connection c, Attempt<T> a) {
         CompletableFuture<Response<T>> f;
         try {
-            f = s.connection.call(a.request, a.handler);
+            f = c.call(a.request, (head, connectionOptions) -> {
+                headArrived(s, head);
+                return a.handler.open(head, connectionOptions);
+            });
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
-        synchronized (this) {
-            s.reserved--;
-        }
-        // The response may already be complete: its change was seen while this request was still reserved.
-        armKeepIfIdle(s, s.connection);
         f.whenComplete((r, err) -> {
-            if (err == null) {
-                synchronized (this) {
-                    s.answered++;
-                }
-                succeed(a, r);
-            } else {
-                failed(a, unwrap(err), s);
-            }
+            if (err == null) succeed(a, r);
+            else failed(a, unwrap(err), s);
         });
+    }
+
+    /** On the reader thread, as a response's head arrives. */
+    private void headArrived(Slot s, ResponseHead head) {
+        synchronized (this) {
+            limits.headArrived(s, head, options.keep());
+        }
     }
 
     private <T> void succeed(Attempt<T> a, Response<T> r) {
         synchronized (this) {
             recentFailure = false;
         }
-        active.decrementAndGet();
-        completed.incrementAndGet();
+        boolean none = counters.active.decrementAndGet() == 0; // before the caller sees the result
+        counters.completed.incrementAndGet();
         a.result.complete(r);
+        if (none) checkEmpty();
     }
 
-    /**
-     * A request failed on a connection ({@code s}, or null for a no-cache connection): send it again when that is
-     * safe and allowed, else fail it. A request the server certainly did not process, on a connection that
-     * answered at least one request, is placed again without counting against {@code retry}: that connection
-     * made progress, so the loop ends (a server that answers nothing uses up {@code retry} as before). A request
-     * refused untouched by a connection that had just closed is placed again for free as well (up to 16 times):
-     * the connection's responses complete on the executor, so its {@code answered} count may lag its closing.
-     */
+    /** A request failed on a connection ({@code s}, or null for a no-cache one): as {@link RetryPolicy} says. */
     private void failed(Attempt<?> a, Throwable error, Slot s) {
-        if (error instanceof RetryException) {
-            RetryException retry = (RetryException) error;
-            boolean bodyIntact = retry.reason() == RetryException.Reason.REFUSED || a.request.body().isRepeatable();
-            boolean progress;
-            synchronized (this) {
-                progress = s != null && s.answered > 0;
-            }
-            boolean refused = retry.reason() == RetryException.Reason.REFUSED && a.refusals < 16;
-            if (refused) a.refusals++;
-            if (retry.certainlyNotProcessed() && bodyIntact && (progress || refused)) {
-                replaced.incrementAndGet();
+        boolean answered;
+        synchronized (this) {
+            answered = s != null && s.answered > 0;
+        }
+        switch (RetryPolicy.decide(error, a, options.retry(), answered)) {
+            case REPLACE:
+                counters.replaced.incrementAndGet();
                 LOG.log(System.Logger.Level.DEBUG, () -> "placing " + a.request + " on another connection to "
                         + key + ": " + error.getMessage());
                 requeue(a);
-                return;
-            }
-            if (!a.request.body().isRepeatable()) {
-                fail(a, error);
-                return;
-            }
-            if (a.retries < options.retry()) {
+                break;
+            case RETRY:
                 a.retries++;
-                retries.incrementAndGet();
-                LOG.log(System.Logger.Level.DEBUG, () -> Printable.line("sending " + a.request + " to " + key
-                        + " again (" + a.retries + " of " + options.retry() + "): " + error.getMessage()));
+                counters.retries.incrementAndGet();
+                LOG.log(System.Logger.Level.DEBUG, () -> "sending " + a.request + " to " + key + " again ("
+                        + a.retries + " of " + options.retry() + "): " + error.getMessage());
                 requeue(a);
-                return;
-            }
-        }
-        fail(a, error);
-    }
-
-    private void requeue(Attempt<?> a) {
-        if (options.reuse()) {
-            enqueue(a, true);
-        } else {
-            sendOnFreshConnection(a);
+                break;
+            default:
+                fail(a, error);
         }
     }
 
     private void fail(Attempt<?> a, Throwable error) {
-        active.decrementAndGet();
-        failures.incrementAndGet();
+        boolean none = counters.active.decrementAndGet() == 0; // before the caller sees the failure
+        counters.failures.incrementAndGet();
         a.result.completeExceptionally(error);
+        if (none) checkEmpty();
     }
 
-    // ------------------------------------------------------------------------------------------ no cache
-
-    /** cohttp's no-cache mode: a connection of its own, shut down behind the request (it closes after the response). */
     private <T> void sendOnFreshConnection(Attempt<T> a) {
         if (cache.isClosed()) {
             fail(a, cache.closedFailure(a.request));
             return;
         }
-        opened.incrementAndGet();
-        CompletionStage<Connection> stage;
-        try {
-            if (name != null) {
-                stage = cache.factory().connect(name);
-            } else {
-                ConnectionOptions base = options.connectionOptions() != null ? options.connectionOptions()
-                        : cache.factory().defaultOptions();
-                ProxyOptions proxy = base.proxy() != null ? base.proxy() : options.proxies().select(endpoint);
-                // Persistence.FALSE: the request carries Connection: close, and the connection ends after it.
-                stage = cache.factory().connect(endpoint, base.toBuilder().proxy(proxy)
-                        .persistence(Persistence.FALSE).build());
-            }
-        } catch (RuntimeException e) {
-            stage = CompletableFuture.failedFuture(e);
-        }
-        stage.whenComplete((c, err) -> {
-            if (err != null) {
-                Throwable e = unwrap(err);
-                fail(a, e instanceof RetryException ? e : new RetryException(a.request
-                        + " was not sent: cannot connect to " + key + ": " + message(e), e));
-                return;
-            }
-            synchronized (this) {
-                if (seenEndpoint == null) seenEndpoint = c.endpoint();
-            }
-            fresh.add(c);
-            c.closed().whenComplete((v, t) -> fresh.remove(c));
-            if (cache.isClosed()) c.close();
-            CompletableFuture<Response<T>> f = c.call(a.request, a.handler);
-            f.whenComplete((r, e) -> {
-                // Persistence.FALSE ends the connection by itself; a named endpoint keeps its own options, so its
-                // connection is closed here once the response body has been read (no half-close before: some
-                // servers and proxies take a FIN for an abort).
-                closeWhenDone(c);
-                if (e == null) succeed(a, r);
-                else failed(a, unwrap(e), null);
-            });
-        });
+        noCache.send(a, options, (r, err) -> {
+            if (err == null) succeed(a, r);
+            else failed(a, unwrap(err), null);
+        }, err -> connectFailure(a, unwrap(err)), counters.opened::incrementAndGet);
     }
 
-    /** Closes a no-cache connection once nothing is outstanding on it (a streamed body counts until read). */
-    private static void closeWhenDone(Connection c) {
-        if (c.state().isTerminal()) return;
-        if (c.length() == 0) {
-            c.close();
-        } else {
-            c.nextChange().whenComplete((v, t) -> closeWhenDone(c));
+    // ------------------------------------------------------------------------------------------ removal
+
+    /** Nothing left to do: arm the removal of the pool after {@code keep}. */
+    private void checkEmpty() {
+        long since;
+        synchronized (this) {
+            if (!isEmpty() || emptySince != 0) return;
+            since = System.nanoTime();
+            emptySince = since;
         }
+        timer.schedule(options.keep(), () -> emptyExpired(since));
+    }
+
+    private void emptyExpired(long since) {
+        synchronized (this) {
+            if (emptySince != since || !isEmpty()) return;
+            state = State.REMOVED;
+        }
+        LOG.log(System.Logger.Level.DEBUG, () -> this + " idle for " + options.keep().toMillis() + " ms: removed");
+        cache.forget(this);
+    }
+
+    /** Under the lock. */
+    private boolean isEmpty() {
+        return state == State.OPEN && slots.isEmpty() && waiting.isEmpty() && counters.active.get() == 0 && noCache.size() == 0;
     }
 
     // ------------------------------------------------------------------------------------------ the rest
@@ -568,11 +483,10 @@ final class Pool {
         synchronized (this) {
             int idle = 0;
             for (Slot s : slots) {
-                if (s.usable() && s.connection != null && s.load() == 0) idle++;
+                if (s.isIdle()) idle++;
             }
-            return new CacheMetrics(key, seenEndpoint, slots.size() + fresh.size(), idle, active.get(),
-                    waiting.size(), requests.get(), completed.get(), retries.get(), failures.get(), opened.get(),
-                    replaced.get());
+            return counters.snapshot(key, seenEndpoint, slots.size() + noCache.size(), idle, waiting.size(),
+                    limits.learned());
         }
     }
 
@@ -580,10 +494,10 @@ final class Pool {
         List<Connection> list = new ArrayList<>();
         synchronized (this) {
             for (Slot s : slots) {
-                if (s.connection != null) list.add(s.connection);
+                if (s.connection() != null) list.add(s.connection());
             }
         }
-        list.addAll(fresh);
+        list.addAll(noCache.connections());
         return List.copyOf(list);
     }
 
@@ -603,10 +517,7 @@ final class Pool {
             options = newOptions;
             if (renew) {
                 for (Slot s : slots) {
-                    if (s.retired) continue;
-                    s.retired = true;
-                    s.draining = true;
-                    if (s.connection != null) drain.add(s.connection);
+                    if (s.drain() && s.connection() != null) drain.add(s.connection());
                 }
             }
         }
@@ -618,20 +529,24 @@ final class Pool {
         List<Attempt<?>> waiters;
         List<Connection> open = new ArrayList<>();
         synchronized (this) {
-            poolClosed = true;
+            if (state == State.OPEN) state = State.CLOSED;
             waiters = new ArrayList<>(waiting);
             waiting.clear();
-            for (Attempt<?> a : waiters) a.queued = false;
+            for (Attempt<?> a : waiters) {
+                a.queued = false;
+                if (a.waitTimer != null) a.waitTimer.cancel();
+            }
             for (Slot s : slots) {
-                s.retired = true;
-                if (s.connection != null) open.add(s.connection);
+                s.retire();
+                if (s.connection() != null) open.add(s.connection());
             }
         }
-        open.addAll(fresh);
         for (Attempt<?> a : waiters) {
-            fail(a, new RetryException(a.request + " was not sent: " + reason.getMessage(), reason));
+            fail(a, new RetryException(RetryException.Reason.NOT_SENT, a.request + " was not sent: "
+                    + reason.getMessage(), reason));
         }
         for (Connection c : open) c.close();
+        noCache.closeAll();
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -15,7 +15,7 @@ import java.util.Set;
 
 /**
  * The configuration keys of the connection cache ({@link CacheOptions}: cohttp's names {@code keep},
- * {@code retry}, {@code parallel}, {@code depth}, plus {@code waitTimeout} and {@code reuse}) and of the proxy
+ * {@code retry}, {@code parallel}, {@code depth}, plus {@code waitTimeout}, {@code maxWaiting} and {@code reuse}) and of the proxy
  * (httpclient-osgi's names {@code proxy.host}, {@code proxy.port}, {@code proxy.user}, {@code proxy.password},
  * {@code proxy.exceptions}, plus {@code proxy.tunnel}). They are read from the defaults configuration ({@code io.pipelane}) and, as
  * overrides, from each endpoint ({@code io.pipelane.endpoint}). Plain Java, no OSGi.
@@ -53,6 +53,10 @@ public final class CacheKeys {
             Duration.ofSeconds(30), "Cache: wait timeout", "How long a request may wait for room (every connection "
                     + "at depth, parallel of them) before it fails with a CACHE_WAIT timeout."),
             CacheOptions.Builder::waitTimeout, CacheOptions::waitTimeout);
+    public static final ConfigOption<Integer> MAX_WAITING = TABLE.add(ConfigOption.integer("maxWaiting", 10_000, 1,
+            Integer.MAX_VALUE, "Cache: most waiting requests", "The most requests that may wait for room for one "
+                    + "endpoint; a request that finds the queue full fails at once, never sent (a RetryException "
+                    + "naming maxWaiting)."), CacheOptions.Builder::maxWaiting, CacheOptions::maxWaiting);
     public static final ConfigOption<Boolean> REUSE = TABLE.add(ConfigOption.bool("reuse", true,
             "Cache: reuse connections", "false: no cache, a fresh connection per request, closed once its response "
                     + "is read (parallel, depth and keep do not apply)."), CacheOptions.Builder::reuse,

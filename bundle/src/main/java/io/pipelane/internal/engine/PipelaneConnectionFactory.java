@@ -8,6 +8,7 @@ import io.pipelane.ConnectionFactory;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.Endpoint;
 import io.pipelane.UnknownEndpointException;
+import io.pipelane.internal.cache.CacheTimer;
 import io.pipelane.internal.cache.PipelaneConnectionCache;
 import io.pipelane.internal.event.CacheEvents;
 import io.pipelane.internal.event.EventBus;
@@ -48,6 +49,8 @@ public final class PipelaneConnectionFactory implements ConnectionFactory, Cache
     private CacheOptions cacheDefaults = CacheOptions.defaults(); // guarded by this
     private Map<String, CacheOptions> cacheEndpoints = Map.of(); // guarded by this
     private PipelaneConnectionCache cache; // guarded by this
+    /** The timer of every cache made by this factory: one thread at most, only while a timer is pending. */
+    private final CacheTimer cacheTimer;
 
     /**
      * @param executor runs the connections' I/O tasks; {@code null} for one the factory owns and shuts down
@@ -67,6 +70,7 @@ public final class PipelaneConnectionFactory implements ConnectionFactory, Cache
         this.executor = executor != null ? executor : ownedExecutor;
         this.watchdog = new Watchdog(threadNamePrefix + "-watchdog");
         this.events = new EventBus(threadNamePrefix);
+        this.cacheTimer = new CacheTimer(threadNamePrefix + "-cache-timer");
     }
 
     /** Where its connections and caches report their events; add listeners here. */
@@ -95,8 +99,15 @@ public final class PipelaneConnectionFactory implements ConnectionFactory, Cache
     @Override
     public synchronized ConnectionCache cache() {
         if (closed) throw new IllegalStateException("the connection factory is closed");
-        if (cache == null || cache.isClosed()) cache = new PipelaneConnectionCache(this, cacheDefaults, cacheEndpoints);
+        if (cache == null || cache.isClosed()) {
+            cache = new PipelaneConnectionCache(this, cacheDefaults, cacheEndpoints, cacheTimer);
+        }
         return cache;
+    }
+
+    @Override
+    public ConnectionCache cache(CacheOptions options) {
+        return new PipelaneConnectionCache(this, options, Map.of(), cacheTimer);
     }
 
     /** The named endpoints now configured. */
@@ -202,6 +213,7 @@ public final class PipelaneConnectionFactory implements ConnectionFactory, Cache
         for (HttpConnection c : new ArrayList<>(live)) c.close(reason);
         if (ownCache != null) ownCache.close(reason); // the requests still waiting in it
         watchdog.stop();
+        cacheTimer.close();
         events.close(); // after the connections: listeners receive their last events
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();

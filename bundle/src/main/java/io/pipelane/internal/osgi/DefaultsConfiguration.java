@@ -114,6 +114,11 @@ import org.osgi.service.metatype.annotations.Option;
             + "connection at depth, parallel of them) before it fails with a CACHE_WAIT timeout." + DURATION)
     String waitTimeout() default "30s";
 
+    @AttributeDefinition(name = "Cache: most waiting requests", description = "The most requests that may wait for "
+            + "room for one endpoint; a request that finds the queue full fails at once, never sent (a "
+            + "RetryException naming maxWaiting).", min = "1")
+    int maxWaiting() default 10_000;
+
     @AttributeDefinition(name = "Cache: reuse connections", description = "false: no cache, a fresh connection "
             + "per request, closed once its response is read (parallel, depth and keep do not apply).")
     boolean reuse() default true;

@@ -97,6 +97,9 @@ import org.osgi.service.metatype.annotations.Option;
     @AttributeDefinition(name = "Cache: wait timeout (override)", required = false)
     String waitTimeout();
 
+    @AttributeDefinition(name = "Cache: most waiting requests (override)", required = false, min = "1")
+    int maxWaiting();
+
     @AttributeDefinition(name = "Cache: reuse connections (override)", required = false)
     boolean reuse();
 

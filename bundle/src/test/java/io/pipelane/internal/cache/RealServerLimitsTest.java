@@ -91,6 +91,7 @@ class RealServerLimitsTest {
         assertEquals(GETS + posts.size(), m.completed(), m.toString());
         assertEquals(0, m.failures(), m.toString());
         assertEquals(0, m.retries(), "requests the server did not process use no retry: " + m);
+        assertTrue(m.learnedLimit() >= LIMIT && m.learnedLimit() <= LIMIT + 1, "the limit was learned: " + m);
 
         List<String> log = server.awaitLogLines(l -> l.startsWith("POST "), posts.size());
         server.close(); // every line written

@@ -1,0 +1,140 @@
+package io.pipelane.internal.cache;
+
+import io.pipelane.Connection;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+
+/**
+ * One connection of a {@link Pool}, from the moment it is decided until it has ended, with its
+ * {@link SlotState}. Every field is guarded by the pool's lock; the pool calls these methods under it.
+ *
+ * <p>Requests placed on it go through its {@link #outbox} and are handed to {@link Connection#call} by one
+ * thread at a time ({@link #sending}), so they reach the connection, and the wire, in the order they were
+ * placed, even while it connects.
+ */
+final class Slot {
+    private SlotState state = SlotState.CONNECTING;
+    /** Null while connecting. */
+    private Connection connection;
+    /** Requests placed on it and not yet handed to call(), in placement order. */
+    final ArrayDeque<Attempt<?>> outbox = new ArrayDeque<>();
+    /** A thread is handing the outbox to call(). */
+    boolean sending;
+    /** Requests placed on it whose call() has not returned yet (the outbox included). */
+    int reserved;
+    /** Requests placed on it in all. */
+    private int placed;
+    /** The most requests it may be given: the server's announced or learned limit, else unlimited. */
+    private int limit;
+    /** Responses whose head arrived on it: a connection that answered nothing made no progress. */
+    int answered;
+    /** The server announced it closes (Connection: close, or an HTTP/1.0 response without keep-alive). */
+    boolean closeAnnounced;
+    /** When it became idle (System.nanoTime), 0 while busy. */
+    long idleSince;
+    /** Opened with Persistence.TRUE: it pipelines from its first request, even while connecting. */
+    boolean pipelinesFromStart;
+    /** How long it may stay idle: {@code keep}, or less if the server announced a shorter timeout. */
+    Duration idleLimit;
+
+    Slot(int limit, Duration keep) {
+        this.limit = limit;
+        this.idleLimit = keep;
+    }
+
+    SlotState state() {
+        return state;
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    int placed() {
+        return placed;
+    }
+
+    int limit() {
+        return limit;
+    }
+
+    /** CONNECTING → OPEN (a slot retired or drained meanwhile keeps its state). */
+    void connected(Connection c) {
+        connection = c;
+        if (state == SlotState.CONNECTING) state = SlotState.OPEN;
+    }
+
+    /** A request was placed on it; the last one its limit allows makes it EXHAUSTED. */
+    void place(Attempt<?> a) {
+        placed++;
+        reserved++;
+        idleSince = 0;
+        outbox.add(a);
+        exhaustIfAtLimit();
+    }
+
+    /** The server allows at most {@code max} requests on it in all: lowers the limit (never raises it). */
+    void limitTo(int max) {
+        if (max < limit) limit = Math.max(max, 1);
+        exhaustIfAtLimit();
+    }
+
+    private void exhaustIfAtLimit() {
+        if (placed >= limit && state.takesRequests()) state = SlotState.EXHAUSTED;
+    }
+
+    /** Renewed by a configuration change: finish, then end. Returns whether it changed. */
+    boolean drain() {
+        if (state == SlotState.DRAINING || state == SlotState.RETIRED || state == SlotState.ENDED) return false;
+        state = SlotState.DRAINING;
+        return true;
+    }
+
+    /** Shut down by the cache. Returns whether it changed. */
+    boolean retire() {
+        if (state == SlotState.RETIRED || state == SlotState.ENDED) return false;
+        state = SlotState.RETIRED;
+        return true;
+    }
+
+    void end() {
+        state = SlotState.ENDED;
+    }
+
+    /** Outstanding on the connection, plus placed and not yet handed to it. */
+    int load() {
+        Connection c = connection;
+        return (c == null ? 0 : c.length()) + reserved;
+    }
+
+    /** Whether a request may be placed on it now: it takes requests, is below its capacity and its limit. */
+    boolean hasRoom(int depth) {
+        if (!state.takesRequests() || placed >= limit) return false;
+        Connection c = connection;
+        if (c != null && c.isClosed()) return false;
+        return load() < capacity(depth);
+    }
+
+    /** Connected, taking requests, and nothing to do. */
+    boolean isIdle() {
+        Connection c = connection;
+        return state == SlotState.OPEN && c != null && !c.isClosed() && load() == 0 && placed < limit;
+    }
+
+    /**
+     * How many unfulfilled requests it may hold: {@code depth} once it pipelines, else one. A connection that
+     * does not pipeline (yet: under Persistence.AUTO its first response decides) would only hold the others
+     * back, and fail them with Retry if that response ends it.
+     */
+    private int capacity(int depth) {
+        Connection c = connection;
+        return (c != null ? c.isPipelining() : pipelinesFromStart) ? depth : 1;
+    }
+
+    @Override
+    public String toString() {
+        return "Slot[" + state + ", placed " + placed + (limit == Integer.MAX_VALUE ? "" : " of " + limit)
+                + ", answered " + answered + "]";
+    }
+}
