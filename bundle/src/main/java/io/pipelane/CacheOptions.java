@@ -38,7 +38,10 @@ public final class CacheOptions {
         this.connectionOptions = b.connectionOptions;
     }
 
-    /** keep 60 s, retry 2, parallel 4, depth 100, waitTimeout 30 s, maxWaiting 10,000, no proxy, the factory's connection options. */
+    /**
+     * keep 60 s, retry 2, parallel 4, depth 100, waitTimeout 30 s, maxWaiting 10,000, no proxy, the factory's
+     * connection options.
+     */
     public static CacheOptions defaults() {
         return DEFAULTS;
     }
@@ -75,7 +78,12 @@ public final class CacheOptions {
         return retry;
     }
 
-    /** The most connections to one endpoint (those connecting and those closing included). Default 4. */
+    /**
+     * The most connections to one endpoint (those connecting and those closing included). A connection that has
+     * been given the last request its server allows (announced with {@code Keep-Alive: max}, or learned from an
+     * earlier close) finishes beside its successor and no longer counts, so that the next connection opens
+     * before requests have to wait; at most {@code parallel} such connections are kept aside. Default 4.
+     */
     public int parallel() {
         return parallel;
     }

@@ -43,7 +43,8 @@ public final class CacheKeys {
                     + "body is a one-shot stream."), CacheOptions.Builder::retry, CacheOptions::retry);
     public static final ConfigOption<Integer> PARALLEL = TABLE.add(ConfigOption.integer("parallel", 4, 1,
             Integer.MAX_VALUE, "Cache: parallel", "The most connections the cache opens to one endpoint "
-                    + "(connecting and closing ones included)."), CacheOptions.Builder::parallel,
+                    + "(connecting and closing ones included; one that has had the last request the server allows "
+                    + "finishes beside its successor)."), CacheOptions.Builder::parallel,
             CacheOptions::parallel);
     public static final ConfigOption<Integer> DEPTH = TABLE.add(ConfigOption.integer("depth", 100, 1,
             Integer.MAX_VALUE, "Cache: depth", "The most unfulfilled requests the cache queues on one pipelining "

@@ -103,7 +103,8 @@ import org.osgi.service.metatype.annotations.Option;
     int retry() default 2;
 
     @AttributeDefinition(name = "Cache: parallel", description = "The most connections the cache opens to one "
-            + "endpoint (connecting and closing ones included).", min = "1")
+            + "endpoint (connecting and closing ones included; one that has had the last request the server "
+            + "allows finishes beside its successor).", min = "1")
     int parallel() default 4;
 
     @AttributeDefinition(name = "Cache: depth", description = "The most unfulfilled requests the cache queues on "
