@@ -22,11 +22,23 @@ import java.util.concurrent.CompletableFuture;
  *   <li>else the shallowest one whose length is under {@link CacheOptions#depth()}; a connection that does not
  *       pipeline ({@link Connection#isPipelining()} false: under {@link Persistence#AUTO}, until its first
  *       response allowed it; an HTTP/1.0 server) takes one request at a time;</li>
- *   <li>else the request waits, first come first served, until one of these applies, at most
+ *   <li>else the request waits, in call order, until one of these applies, at most
  *       {@link CacheOptions#waitTimeout()}; then it fails with a {@link PipelaneTimeoutException} of phase
- *       {@link PipelaneTimeoutException.Phase#CACHE_WAIT}.</li>
+ *       {@link PipelaneTimeoutException.Phase#CACHE_WAIT}. At most {@link CacheOptions#maxWaiting()} wait: a call
+ *       that finds the queue full fails at once, never sent.</li>
  * </ol>
- * A connection with nothing to do for {@link CacheOptions#keep()} is shut down (the server sees it end).
+ * A request never waits behind one made later to the same endpoint, and the requests given to one connection
+ * reach it (and the wire) in the order {@code call} was made. A connection with nothing to do for
+ * {@link CacheOptions#keep()} is shut down (the server sees it end); an endpoint with no connection and nothing to
+ * do for {@code keep} is forgotten, its metrics with it.
+ *
+ * <h2>Servers' limits</h2>
+ * A connection is given at most the requests its server allows: {@code Keep-Alive: max=N} on a response (N
+ * from that response on, counted cautiously), or the count after which an earlier connection to the endpoint
+ * was closed by the server ({@code Connection: close}) with requests placed behind it
+ * ({@link CacheMetrics#learnedLimit()}). A connection that has had its last allowed request no longer counts
+ * against {@code parallel}, so its successor opens while it finishes. An idle connection is shut down before the
+ * server's announced {@code Keep-Alive: timeout}.
  *
  * <h2>Retries</h2>
  * A request the server certainly did not process ({@link RetryException#certainlyNotProcessed()}: refused by a

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * cohttp's no-cache mode ({@code reuse=false}): each request on a connection of its own, shut down behind the
@@ -25,16 +26,15 @@ final class NoCache {
     }
 
     /**
-     * Sends {@code a} on a fresh connection; {@code done} gets the response or the failure (a connection that
-     * could not be opened fails as {@code connectFailure} says).
+     * Sends {@code a} on a fresh connection: {@code done} gets the response or the failure;
+     * {@code connectFailed} gets the reason a connection could not be opened.
      */
     <T> void send(Attempt<T> a, CacheOptions options, BiConsumer<Response<T>, Throwable> done,
-                  java.util.function.Function<Throwable, Throwable> connectFailure, Runnable opened) {
-        opened.run();
+                  Consumer<Throwable> connectFailed) {
         CompletionStage<Connection> stage = opener.openForOneRequest(options);
         stage.whenComplete((c, err) -> {
             if (err != null) {
-                done.accept(null, connectFailure.apply(err));
+                connectFailed.accept(err);
                 return;
             }
             open.add(c);

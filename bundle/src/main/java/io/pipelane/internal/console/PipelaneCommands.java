@@ -228,13 +228,14 @@ public final class PipelaneCommands {
             }
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"  ENDPOINT", "URI", "OPEN", "IDLE", "IN-FLIGHT", "WAITING", "REQUESTS", "COMPLETED",
-                    "RETRIES", "FAILURES", "OPENED"});
+                    "RETRIES", "RE-PLACED", "FAILURES", "OPENED", "LIMIT"});
             for (CacheMetrics m : metrics) {
                 rows.add(new String[] {"  " + m.key(), m.endpoint() == null ? "-" : m.endpoint().toUri(),
                         String.valueOf(m.connections()), String.valueOf(m.idleConnections()),
                         String.valueOf(m.inFlight()), String.valueOf(m.waiting()), String.valueOf(m.requests()),
-                        String.valueOf(m.completed()), String.valueOf(m.retries()), String.valueOf(m.failures()),
-                        String.valueOf(m.connectionsOpened())});
+                        String.valueOf(m.completed()), String.valueOf(m.retries()), String.valueOf(m.replaced()),
+                        String.valueOf(m.failures()), String.valueOf(m.connectionsOpened()),
+                        m.learnedLimit() == 0 ? "-" : String.valueOf(m.learnedLimit())});
             }
             table(out, rows);
             Map<String, List<Connection>> connections = cache.connections();

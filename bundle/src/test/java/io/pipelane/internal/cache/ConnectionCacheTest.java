@@ -185,12 +185,15 @@ class ConnectionCacheTest {
     void aRequestThatFindsNoRoomFailsWithACacheWaitTimeoutAndIsNeverSent() throws Exception {
         HoldingServer hs = new HoldingServer(resources);
         ConnectionCache cache = cache(CacheOptions.builder().parallel(1).depth(1)
-                .waitTimeout(Duration.ofMillis(300)).build());
+                .waitTimeout(Duration.ofSeconds(1)).build());
         CompletableFuture<Response<String>> first = cache.call(endpoint(hs.server), Request.get("/first"),
                 BodyHandlers.ofString());
         CompletableFuture<Response<String>> second = cache.call(endpoint(hs.server), Request.get("/second"),
                 BodyHandlers.ofString());
+        CompletableFuture<String> timedOutOn = new CompletableFuture<>();
+        second.whenComplete((r, e) -> timedOutOn.complete(Thread.currentThread().getName()));
         Throwable t = failure(second);
+        assertEquals("pipelane-cache-timer", await(timedOutOn), "the factory's cache timer, not a shared pool");
         PipelaneTimeoutException timeout = assertInstanceOf(PipelaneTimeoutException.class, t);
         assertEquals(PipelaneTimeoutException.Phase.CACHE_WAIT, timeout.phase());
         assertTrue(t.getMessage().contains("parallel=1, depth=1"), t.getMessage());

@@ -100,7 +100,8 @@ public class CacheFelixIT extends FelixTestSupport {
         assertTrue(console, console.contains("CacheFelixIT") || console.contains("bundle "));
         assertTrue(console, console.contains("parallel=2, depth=3"));
         assertTrue(console, console.matches("(?s).*cached\\s+http://127\\.0\\.0\\.1:" + server.port()
-                + "\\s+2\\s+0\\s+10\\s+4\\s+10\\s+0\\s+0\\s+0\\s+2.*"));
+                + "\\s+2\\s+0\\s+10\\s+4\\s+10\\s+0\\s+0\\s+0\\s+0\\s+2\\s+-.*"));
+        assertTrue(console, console.contains("RE-PLACED") && console.contains("LIMIT"));
 
         server.release();
         for (int i = 0; i < 10; i++) assertEquals("/" + i, body(rs.get(i)));
