@@ -19,6 +19,8 @@ final class Attempt<T> {
     long seq;
     /** Times it was sent again after a failure that counts against {@code retry}. */
     int retries;
+    /** Times it was placed again, for free, after a failure the server certainly did not process. */
+    int replacements;
     /** Guarded by the pool: whether it is in the waiting queue. */
     boolean queued;
     /** Guarded by the pool: the wait timer of its current wait, or null. */

@@ -10,6 +10,7 @@ import io.pipelane.PipelaneTimeoutException;
 import io.pipelane.Request;
 import io.pipelane.Response;
 import io.pipelane.RetryException;
+import io.pipelane.internal.codec.Printable;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -231,16 +232,19 @@ final class Pool {
     void failed(Attempt<?> a, Throwable error, boolean connectionAnswered) {
         switch (RetryPolicy.decide(error, a, options.retry(), connectionAnswered)) {
             case REPLACE:
+                a.replacements++;
                 counters.replaced.incrementAndGet();
-                LOG.log(System.Logger.Level.DEBUG, () -> "placing " + a.request + " on another connection to "
-                        + key + ": " + error.getMessage());
+                cache.events().replaced(key, a.request, a.replacements, error);
+                LOG.log(System.Logger.Level.DEBUG, () -> Printable.line("placing " + a.request
+                        + " on another connection to " + key + ": " + error.getMessage()));
                 requeue(a);
                 break;
             case RETRY:
                 a.retries++;
                 counters.retries.incrementAndGet();
-                LOG.log(System.Logger.Level.DEBUG, () -> "sending " + a.request + " to " + key + " again ("
-                        + a.retries + " of " + options.retry() + "): " + error.getMessage());
+                cache.events().retried(key, a.request, a.retries, error);
+                LOG.log(System.Logger.Level.DEBUG, () -> Printable.line("sending " + a.request + " to " + key
+                        + " again (" + a.retries + " of " + options.retry() + "): " + error.getMessage()));
                 requeue(a);
                 break;
             default:

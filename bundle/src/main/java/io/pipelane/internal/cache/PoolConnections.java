@@ -7,6 +7,7 @@ import io.pipelane.Endpoint;
 import io.pipelane.Response;
 import io.pipelane.ResponseHead;
 import io.pipelane.RetryException;
+import io.pipelane.internal.codec.Printable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -138,7 +139,7 @@ final class PoolConnections {
             s.outbox.clear();
             s.reserved = 0;
         }
-        LOG.log(System.Logger.Level.DEBUG, () -> "cannot connect to " + pool.key + ": " + error);
+        LOG.log(System.Logger.Level.DEBUG, () -> Printable.line("cannot connect to " + pool.key + ": " + error));
         for (Attempt<?> a : failed) pool.fail(a, notSent(a, pool.key, error));
         pool.dispatch();
         pool.checkEmpty();
@@ -209,8 +210,12 @@ final class PoolConnections {
             s.end();
             if (c.state() == ConnectionState.FAILED) recentFailure = true;
         }
-        if (learned > 0) LOG.log(System.Logger.Level.DEBUG, () -> pool.key + " closes connections after "
-                + learned + " requests");
+        if (learned > 0) {
+            pool.cache.events().limitLearned(pool.key, "requests per connection", learned, "the server closed a"
+                    + " connection after " + learned + " responses with more requests placed behind them");
+            LOG.log(System.Logger.Level.DEBUG, () -> Printable.line(pool.key + " closes connections after "
+                    + learned + " requests"));
+        }
         pool.dispatch();
         pool.checkEmpty();
     }

@@ -33,7 +33,7 @@ public final class CacheEvents {
                 ConnectionEvent.Resend.RETRY, attempt, cause));
     }
 
-    /** The cache moves {@code request}, refused untouched by a connection, to another one. */
+    /** The cache moves {@code request}, which the server certainly did not process, to another connection. */
     public void replaced(String endpoint, Request request, int attempt, Throwable cause) {
         if (bus == null || !bus.active()) return;
         bus.publish(new ConnectionEvent.RequestResent(endpoint, System.nanoTime(), request,

@@ -4,6 +4,9 @@ import io.pipelane.BodyHandlers;
 import io.pipelane.CacheMetrics;
 import io.pipelane.CacheOptions;
 import io.pipelane.ConnectionCache;
+import io.pipelane.ConnectionEvent;
+import io.pipelane.ConnectionFactory;
+import io.pipelane.ConnectionListener;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.Endpoint;
 import io.pipelane.Persistence;
@@ -150,12 +153,26 @@ class ServerLimitsTest {
                 peer.respond(200, r.target);
             }
         });
-        ConnectionCache cache = cache(CacheOptions.builder().parallel(1)
-                .connectionOptions(ConnectionOptions.builder().persistence(Persistence.TRUE).build()).build());
+        CompletableFuture<ConnectionEvent.LimitLearned> learnedEvent = new CompletableFuture<>();
+        AtomicInteger replacedEvents = new AtomicInteger();
+        ConnectionFactory factory = resources.add(ConnectionFactory.builder().listener(new ConnectionListener() {
+            @Override
+            public void limitLearned(ConnectionEvent.LimitLearned event) {
+                learnedEvent.complete(event);
+            }
+
+            @Override
+            public void requestResent(ConnectionEvent.RequestResent event) {
+                if (event.resend() == ConnectionEvent.Resend.REPLACEMENT) replacedEvents.incrementAndGet();
+            }
+        }).build());
+        ConnectionCache cache = resources.add(factory.cache(CacheOptions.builder().parallel(1)
+                .connectionOptions(ConnectionOptions.builder().persistence(Persistence.TRUE).build()).build()));
         List<CompletableFuture<Response<String>>> rs = gets(cache, endpoint(server), requests);
         assertAnswered(rs);
         CacheMetrics m = cache.metrics().get(0);
         assertEquals(limit, m.learnedLimit(), m.toString());
+        assertEquals(limit, learnedEvent.get(10, TimeUnit.SECONDS).value(), "the listeners were told");
         assertEquals(0, m.retries(), m.toString());
         assertEquals(0, m.failures(), m.toString());
         received.forEach((id, n) -> {
