@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code --keepalive K} (100).
  */
 public final class CacheBench {
-    record Run(String client, double rps, long connections, long failures, long replaced, long retries) {
+    record Run(String client, double rps, long connections, long failures, long replaced, long retries,
+               String firstFailure) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -73,7 +74,7 @@ public final class CacheBench {
                     b = vertx(nginx, requests, pool, depth, window);
                     a = pipelane(nginx, requests, pool, depth, window);
                 }
-                System.out.println("round " + (r + 1) + ": " + a + " | " + b);
+                System.out.println("round " + (r + 1) + ": " + a + "\n         " + b);
                 runs.add(a);
                 runs.add(b);
             }
@@ -112,13 +113,16 @@ public final class CacheBench {
             Semaphore room = new Semaphore(window);
             AtomicLong failures = new AtomicLong();
             AtomicLong bad = new AtomicLong();
+            java.util.concurrent.atomic.AtomicReference<String> first = new java.util.concurrent.atomic.AtomicReference<>();
             long a0 = nginx.accepts();
             long t0 = System.nanoTime();
             for (int i = 0; i < requests; i++) {
                 room.acquire();
                 cache.call(endpoint, get, BodyHandlers.ofByteArray()).whenComplete((r, e) -> {
-                    if (e != null) failures.incrementAndGet();
-                    else if (r.status() != 200 || r.body().length != 13) bad.incrementAndGet();
+                    if (e != null) {
+                        failures.incrementAndGet();
+                        first.compareAndSet(null, String.valueOf(e));
+                    } else if (r.status() != 200 || r.body().length != 13) bad.incrementAndGet();
                     room.release();
                 });
             }
@@ -128,7 +132,7 @@ public final class CacheBench {
             CacheMetrics m = cache.metrics().get(0);
             cache.close();
             return new Run("Pipelane cache", requests / seconds, connections, failures.get() + bad.get(),
-                    m.replaced(), m.retries());
+                    m.replaced(), m.retries(), first.get());
         }
     }
 
@@ -141,6 +145,7 @@ public final class CacheBench {
         try {
             Semaphore room = new Semaphore(window);
             AtomicLong failures = new AtomicLong();
+            java.util.concurrent.atomic.AtomicReference<String> first = new java.util.concurrent.atomic.AtomicReference<>();
             long a0 = nginx.accepts();
             long t0 = System.nanoTime();
             for (int i = 0; i < requests; i++) {
@@ -149,14 +154,17 @@ public final class CacheBench {
                         .compose(req -> req.send().compose(resp -> resp.statusCode() == 200 ? resp.body()
                                 : io.vertx.core.Future.failedFuture("status " + resp.statusCode())))
                         .onComplete(ar -> {
-                            if (ar.failed() || ar.result().length() != 13) failures.incrementAndGet();
+                            if (ar.failed() || ar.result().length() != 13) {
+                                failures.incrementAndGet();
+                                first.compareAndSet(null, ar.failed() ? String.valueOf(ar.cause()) : "wrong body");
+                            }
                             room.release();
                         });
             }
             if (!room.tryAcquire(window, 120, TimeUnit.SECONDS)) throw new IllegalStateException("Vert.x: stuck");
             double seconds = (System.nanoTime() - t0) / 1e9;
             long connections = nginx.accepts() - a0 - 1;
-            return new Run("Vert.x 5", requests / seconds, connections, failures.get(), 0, 0);
+            return new Run("Vert.x 5", requests / seconds, connections, failures.get(), 0, 0, first.get());
         } finally {
             client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -65,7 +65,7 @@ public final class CacheSoak {
             AtomicLong completed = new AtomicLong();
             AtomicLong postsIssued = new AtomicLong();
             Map<String, AtomicLong> failed = new ConcurrentHashMap<>();
-            PostIds completedPosts = new PostIds();
+            java.util.BitSet completedPosts = new java.util.BitSet(); // POST ids, guarded by itself
             SplittableRandom random = new SplittableRandom(seed);
             long warmUpEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.min(10, seconds / 10 + 1));
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -77,18 +77,22 @@ public final class CacheSoak {
                 long n = issued.incrementAndGet();
                 boolean post = random.nextInt(5) == 0;
                 Request r;
-                String id = null;
+                int postId = 0;
                 if (post) {
-                    id = "/post?id=" + postsIssued.incrementAndGet();
-                    r = Request.post(id, RequestBody.of("soak " + n));
+                    postId = (int) postsIssued.incrementAndGet();
+                    r = Request.post("/post?id=" + postId, RequestBody.of("soak " + n));
                 } else {
                     r = Request.get("/13b");
                 }
-                String postId = id;
+                int completedId = postId;
                 cache.call(endpoint, r, BodyHandlers.ofByteArray()).whenComplete((resp, e) -> {
                     if (e == null && resp.status() == 200) {
                         completed.incrementAndGet();
-                        if (postId != null) completedPosts.add(postId);
+                        if (completedId != 0) {
+                            synchronized (completedPosts) {
+                                completedPosts.set(completedId);
+                            }
+                        }
                     } else {
                         failed.computeIfAbsent(classify(e, resp == null ? 0 : resp.status()),
                                 k -> new AtomicLong()).incrementAndGet();
@@ -113,7 +117,10 @@ public final class CacheSoak {
                 if (f.length >= 2 && f[0].equals("POST")) logged.merge(f[1], 1, Integer::sum);
             }
             long twice = logged.values().stream().filter(v -> v > 1).count();
-            long completedNotLogged = completedPosts.ids.keySet().stream().filter(p -> !logged.containsKey(p)).count();
+            long completedNotLogged;
+            synchronized (completedPosts) {
+                completedNotLogged = completedPosts.stream().filter(id -> !logged.containsKey("/post?id=" + id)).count();
+            }
             long failedTotal = failed.values().stream().mapToLong(AtomicLong::get).sum();
             System.out.println();
             System.out.printf(Locale.ROOT, "issued %,d = completed %,d + failed %,d: %s%n", issued.get(),
@@ -126,15 +133,6 @@ public final class CacheSoak {
             System.out.println("cache: " + m);
             System.out.printf(Locale.ROOT, "heap after GC: start %,d KiB, end %,d KiB; threads: start %d, end %d%n",
                     start[0] / 1024, endSample[0] / 1024, start[1], endSample[1]);
-        }
-    }
-
-    /** The set of completed POST ids. */
-    private static final class PostIds {
-        final Map<String, Boolean> ids = new ConcurrentHashMap<>();
-
-        void add(String id) {
-            ids.put(id, Boolean.TRUE);
         }
     }
 

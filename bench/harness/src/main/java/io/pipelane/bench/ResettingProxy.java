@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A TCP relay on loopback between the client and a server that resets some connections: each accepted
  * connection is, with probability {@code resetChance}, cut with an RST on both sides after a random number of
- * bytes (up to 64 KiB) has gone towards the server. Two threads per connection. Lifecycle: {@link #start} →
+ * bytes (up to 8 KiB, about as much as 100 requests) has gone towards the server. Two threads per connection. Lifecycle: {@link #start} →
  * {@link #close()} (stops accepting and cuts every connection it relays).
  */
 final class ResettingProxy implements AutoCloseable {
@@ -55,7 +55,7 @@ final class ResettingProxy implements AutoCloseable {
                 accepted.incrementAndGet();
                 long cutAfter;
                 synchronized (random) {
-                    cutAfter = random.nextDouble() < resetChance ? 1 + random.nextInt(64 * 1024) : Long.MAX_VALUE;
+                    cutAfter = random.nextDouble() < resetChance ? 1 + random.nextInt(8 * 1024) : Long.MAX_VALUE;
                 }
                 Socket upstream = new Socket();
                 upstream.connect(new InetSocketAddress("127.0.0.1", targetPort), 5000);

@@ -168,24 +168,19 @@ final class PoolConnections {
      * shorter timeout).
      */
     private void armKeepIfIdle(Slot s, Connection c) {
-        long since = 0;
         boolean shutdown = false;
         synchronized (lock) {
             if (s.reserved == 0 && c.length() == 0) {
                 if (s.state() == SlotState.EXHAUSTED) {
                     shutdown = s.retire();
                 } else if (s.state() == SlotState.OPEN && s.idleSince == 0) {
-                    since = System.nanoTime();
-                    s.idleSince = since;
+                    long since = System.nanoTime();
+                    // Scheduling never calls back: safe under the lock, and the slot holds the timer to cancel it.
+                    s.idle(since, timer.schedule(s.idleLimit, () -> keepExpired(s, c, since)));
                 }
             }
         }
-        if (shutdown) {
-            c.shutdown();
-        } else if (since != 0) {
-            long stamp = since;
-            timer.schedule(s.idleLimit, () -> keepExpired(s, c, stamp));
-        }
+        if (shutdown) c.shutdown();
     }
 
     /** The keep timer of an idle connection: shut it down if it has stayed idle since. */

@@ -37,6 +37,8 @@ final class Slot {
     boolean pipelinesFromStart;
     /** How long it may stay idle: {@code keep}, or less if the server announced a shorter timeout. */
     Duration idleLimit;
+    /** The keep timer armed when it became idle, or null: cancelled as soon as it is busy again or ends. */
+    private CacheTimer.Task keepTimer;
 
     Slot(int limit, Duration keep) {
         this.limit = limit;
@@ -70,6 +72,7 @@ final class Slot {
         placed++;
         reserved++;
         idleSince = 0;
+        cancelKeepTimer();
         outbox.add(a);
         exhaustIfAtLimit();
     }
@@ -93,13 +96,30 @@ final class Slot {
 
     /** Shut down by the cache. Returns whether it changed. */
     boolean retire() {
+        cancelKeepTimer();
         if (state == SlotState.RETIRED || state == SlotState.ENDED) return false;
         state = SlotState.RETIRED;
         return true;
     }
 
     void end() {
+        cancelKeepTimer();
         state = SlotState.ENDED;
+    }
+
+    /** Idle since {@code since}: {@code timer} shuts it down unless it is busy again or ends first. */
+    void idle(long since, CacheTimer.Task timer) {
+        cancelKeepTimer();
+        idleSince = since;
+        keepTimer = timer;
+    }
+
+    /** A pending keep timer would hold the slot and its connection until it fires: it goes at once. */
+    private void cancelKeepTimer() {
+        if (keepTimer != null) {
+            keepTimer.cancel();
+            keepTimer = null;
+        }
     }
 
     /** Outstanding on the connection, plus placed and not yet handed to it. */
