@@ -1,6 +1,7 @@
 package io.pipelane.internal.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -186,6 +187,17 @@ class MetatypeDefaultsTest {
         Map<String, String> ads = attributes("io.pipelane.tls");
         assertEquals(new TreeSet<>(TlsConfig.KEYS), new TreeSet<>(ads.keySet()));
         assertEquals(String.valueOf(TlsOptions.defaults().hostnameVerification()), ads.get("hostnameVerification"));
+    }
+
+    @Test
+    void tlsPasswordsAreMetatypePasswordsWithoutDefault() throws Exception {
+        // The TLS keys are not ConfigOptions, so the comparison above does not see them: a password attribute
+        // typed String would be shown in clear by the web console.
+        Map<String, Map<String, String>> ads = definitions("io.pipelane.tls");
+        for (String key : TlsConfig.SECRETS) {
+            assertEquals("Password", ads.get(key).get("type"), key);
+            assertFalse(ads.get(key).containsKey("default"), key + " has no default");
+        }
     }
 
     /** AD id -> its attributes (name, description, type, default, min, max) and the values of its options. */
