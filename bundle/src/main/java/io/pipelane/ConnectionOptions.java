@@ -30,6 +30,7 @@ public final class ConnectionOptions {
     private final Duration idleReadTimeout;
     private final Duration writeTimeout;
     private final Duration bodyReadTimeout;
+    private final int maxQueuedRequests;
     private final Duration finaliserTimeout;
     private final int maxPipelineDepth;
     private final int maxBytesInFlight;
@@ -52,6 +53,7 @@ public final class ConnectionOptions {
         this.idleReadTimeout = b.idleReadTimeout;
         this.writeTimeout = b.writeTimeout;
         this.bodyReadTimeout = b.bodyReadTimeout;
+        this.maxQueuedRequests = b.maxQueuedRequests;
         this.finaliserTimeout = b.finaliserTimeout;
         this.maxPipelineDepth = b.maxPipelineDepth;
         this.maxBytesInFlight = b.maxBytesInFlight;
@@ -140,6 +142,14 @@ public final class ConnectionOptions {
         return finaliserTimeout;
     }
 
+    /**
+     * The most requests a connection holds accepted and not yet written; a {@code call} beyond fails at once with
+     * a {@link RetryException} ({@link RetryException.Reason#REFUSED}) that names this limit. Default 1024.
+     */
+    public int maxQueuedRequests() {
+        return maxQueuedRequests;
+    }
+
     /** The most requests written and not yet answered. Default 32. */
     public int maxPipelineDepth() {
         return maxPipelineDepth;
@@ -195,7 +205,8 @@ public final class ConnectionOptions {
         return "ConnectionOptions{persistence=" + persistence + ", connectTimeout=" + connectTimeout
                 + ", handshakeTimeout=" + handshakeTimeout + ", responseTimeout=" + responseTimeout
                 + ", idleReadTimeout=" + idleReadTimeout + ", writeTimeout=" + writeTimeout
-                + ", bodyReadTimeout=" + bodyReadTimeout + ", finaliserTimeout=" + finaliserTimeout
+                + ", bodyReadTimeout=" + bodyReadTimeout + ", maxQueuedRequests=" + maxQueuedRequests
+                + ", finaliserTimeout=" + finaliserTimeout
                 + ", maxPipelineDepth=" + maxPipelineDepth
                 + ", maxBytesInFlight=" + maxBytesInFlight
                 + ", pipelineAfterNonIdempotent=" + pipelineAfterNonIdempotent
@@ -222,6 +233,7 @@ public final class ConnectionOptions {
         private Duration idleReadTimeout = OptionKeys.IDLE_READ_TIMEOUT.defaultValue();
         private Duration writeTimeout = OptionKeys.WRITE_TIMEOUT.defaultValue();
         private Duration bodyReadTimeout = OptionKeys.BODY_READ_TIMEOUT.defaultValue();
+        private int maxQueuedRequests = OptionKeys.MAX_QUEUED_REQUESTS.defaultValue();
         private Duration finaliserTimeout = OptionKeys.FINALISER_TIMEOUT.defaultValue();
         private int maxPipelineDepth = OptionKeys.MAX_PIPELINE_DEPTH.defaultValue();
         private int maxBytesInFlight = OptionKeys.MAX_BYTES_IN_FLIGHT.defaultValue();
@@ -247,6 +259,7 @@ public final class ConnectionOptions {
             idleReadTimeout = o.idleReadTimeout;
             writeTimeout = o.writeTimeout;
             bodyReadTimeout = o.bodyReadTimeout;
+            maxQueuedRequests = o.maxQueuedRequests;
             finaliserTimeout = o.finaliserTimeout;
             maxPipelineDepth = o.maxPipelineDepth;
             maxBytesInFlight = o.maxBytesInFlight;
@@ -317,6 +330,11 @@ public final class ConnectionOptions {
 
         public Builder bodyReadTimeout(Duration d) {
             this.bodyReadTimeout = OptionKeys.BODY_READ_TIMEOUT.check(d);
+            return this;
+        }
+
+        public Builder maxQueuedRequests(int v) {
+            this.maxQueuedRequests = OptionKeys.MAX_QUEUED_REQUESTS.check(v);
             return this;
         }
 

@@ -33,8 +33,9 @@ class SecretRedactionTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ProxyOptions.parse("http://user:" + SECRET + " x@proxy.example:3128"));
         assertNoSecret(e);
-        assertEquals("invalid proxy URI 'http://****@proxy.example:3128': Illegal character in authority at index 7",
-                e.getMessage());
+        // The JDK's own reason follows; its index differs between Java 17 (7) and 25 (23).
+        assertTrue(e.getMessage().startsWith("invalid proxy URI 'http://****@proxy.example:3128': Illegal character"
+                + " in authority at index "), e.getMessage());
     }
 
     @Test

@@ -49,6 +49,11 @@ public final class OptionKeys {
             "bodyReadTimeout", Duration.ofSeconds(30), "Body read timeout", "How long a streamed response body may "
                     + "wait for the application to read it; it holds up the responses behind it."),
             ConnectionOptions.Builder::bodyReadTimeout, ConnectionOptions::bodyReadTimeout);
+    public static final ConfigOption<Integer> MAX_QUEUED_REQUESTS = TABLE.add(ConfigOption.integer(
+            "maxQueuedRequests", 1024, 1, Integer.MAX_VALUE, "Maximum queued requests", "The most requests "
+                    + "accepted by one connection and not yet written; a call beyond fails at once with a "
+                    + "RetryException (REFUSED) that names this limit."),
+            ConnectionOptions.Builder::maxQueuedRequests, ConnectionOptions::maxQueuedRequests);
     public static final ConfigOption<Duration> FINALISER_TIMEOUT = TABLE.add(ConfigOption.duration(
             "finaliserTimeout", Duration.ofSeconds(10), "Finaliser timeout",
             "How long a connection that has closed waits for its finaliser's stage before it fails its remaining "

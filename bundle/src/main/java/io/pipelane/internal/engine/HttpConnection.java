@@ -68,39 +68,8 @@ import java.util.function.Consumer;
 final class HttpConnection implements Connection, Watchdog.Watched, Connector.Progress {
     private static final System.Logger LOG = System.getLogger("io.pipelane");
 
-    /** What may still be written. */
-    enum Writing {
-        /** Requests are written as the pipeline allows. */
-        OPEN,
-        /** {@code shutdown()}: the queued requests are written (the last with Connection: close), then the output is shut. */
-        DRAINING,
-        /** Nothing more is written (a Connection: close request went out, or the server closes); the output stays open. */
-        FINISHED,
-        /** The output was shut (FIN, or close_notify on TLS 1.3) after {@code shutdown()}. */
-        SHUT,
-        /** Writing failed (I/O error, a request body that threw): nothing more is written; responses are still read. */
-        STOPPED;
-
-        boolean allows(Writing next) {
-            switch (this) {
-                case OPEN: return next != OPEN;
-                case DRAINING: return next == FINISHED || next == SHUT || next == STOPPED;
-                case FINISHED:
-                case SHUT: return next == STOPPED;
-                default: return false;
-            }
-        }
-    }
-
     /** The phases of connecting, for their timeouts. */
     enum ConnectPhase { TCP, TLS_HANDSHAKE, DONE }
-
-    /** How far the ending has gone: LIVE, then (terminated) FINALISING, OVERDUE if the finaliser outlives its timeout, ENDED. */
-    enum Ending { LIVE, FINALISING, OVERDUE, ENDED }
-
-    /** The requests a terminated connection fails once its finaliser is done, each with its outcome. */
-    private record Outcomes(List<Exchange<?>> exchanges, Throwable[] failures) {
-    }
 
     final Endpoint endpoint;
     final ConnectionOptions options;
@@ -117,10 +86,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     private volatile ConnectionState state = ConnectionState.CONNECTING; // volatile for lock-free reads only
     private volatile Writing writing = Writing.OPEN; // volatile for lock-free reads only
     private final Pipeline pipeline;
-    /** Requests taken off the queues by terminate() and not yet failed: still counted by length(). */
-    private int pendingFailures;
-    private Ending ending = Ending.LIVE;
-    private Outcomes outcomes;
+    /** The ending: the requests taken off the queues by terminate() wait there for the finaliser. */
+    private final Termination termination;
     /** Why the connection failed or closed, once terminated; the cause of the requests it refuses. */
     private Throwable failure;
     /** The stage nextChange() handed out, completed at the next change; volatile so signalling can skip the lock. */
@@ -133,11 +100,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     // --- for the watchdog ---
     private volatile ConnectPhase connectPhase = ConnectPhase.TCP;
     private volatile long connectPhaseStartedAt;
-    /** When the finaliser started (System.nanoTime), 0 before. */
-    private volatile long finaliserStartedAt;
 
     final CompletableFuture<Connection> connected = new CompletableFuture<>();
-    private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     HttpConnection(long id, Endpoint endpoint, ConnectionOptions options, Executor executor, Watchdog watchdog,
                    Connector connector, Consumer<HttpConnection> onTerminated) {
@@ -150,6 +114,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         this.onTerminated = onTerminated;
         this.pipeline = new Pipeline(options);
         this.delivery = new Delivery(executor, this);
+        this.termination = new Termination(this, lock, options);
     }
 
     /** Starts connecting in the background. */
@@ -250,6 +215,13 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                 e.future.completeExceptionally(refused(request));
                 return e.future;
             }
+            if (pipeline.waitingCount() >= options.maxQueuedRequests()) {
+                e.future.completeExceptionally(new RetryException(RetryException.Reason.REFUSED, request
+                        + " was not sent: the connection to " + endpoint + " already holds "
+                        + pipeline.waitingCount() + " requests not yet written (maxQueuedRequests = "
+                        + options.maxQueuedRequests() + ")", null));
+                return e.future;
+            }
             if (pipeline.oneRequestOnly()) state = ConnectionState.CLOSING;
             pipeline.add(e);
             changed = takeChange();
@@ -302,14 +274,14 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     @Override
     public int length() {
         synchronized (lock) {
-            return pipeline.waitingCount() + pipeline.inFlightCount() + pendingFailures;
+            return pipeline.waitingCount() + pipeline.inFlightCount() + termination.pending();
         }
     }
 
     @Override
     public CompletionStage<Void> nextChange() {
         synchronized (lock) {
-            if (ending == Ending.ENDED) return CompletableFuture.completedFuture(null);
+            if (termination.isOver()) return CompletableFuture.completedFuture(null);
             if (change == null) change = new CompletableFuture<>();
             return change;
         }
@@ -317,7 +289,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
 
     @Override
     public CompletionStage<Void> closed() {
-        return closed;
+        return termination.closed();
     }
 
     @Override
@@ -696,9 +668,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                 outcomes[i] = e == victim ? cause : Failures.classify(e, cause);
                 e.to(Exchange.Stage.ENDED);
             }
-            pendingFailures = outstanding.size();
-            ending = Ending.FINALISING;
-            this.outcomes = new Outcomes(outstanding, outcomes);
+            termination.begin(outstanding, outcomes);
             t = transport;
             c = connecting;
         }
@@ -712,44 +682,17 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         else finisher.submit("the finaliser", () -> finish(cause));
     }
 
-    /** The application's side of the ending, on the executor: see {@link #terminate}. */
+    /** The application's side of the ending, through the delivery: see {@link #terminate}. */
     private void finish(Throwable cause) {
         connected.completeExceptionally(cause);
         signalChange(); // the state changed: observers learn it now, not after the finaliser
-        finaliserStartedAt = System.nanoTime();
-        CompletionStage<Void> stage;
-        if (options.finaliser() == null) {
-            stage = CompletableFuture.completedFuture(null);
-        } else {
-            try {
-                stage = options.finaliser().apply(this);
-                if (stage == null) stage = CompletableFuture.completedFuture(null);
-            } catch (RuntimeException e) {
-                stage = CompletableFuture.failedFuture(e);
-            }
-        }
-        stage.whenComplete((v, err) -> {
-            if (err != null) LOG.log(System.Logger.Level.WARNING, "the finaliser of " + this + " failed", err);
-            failOutstanding();
-        });
+        termination.runFinaliser();
     }
 
-    /** Fails the outstanding requests and completes closed(), once. */
-    private void failOutstanding() {
-        Outcomes o;
-        synchronized (lock) {
-            if (ending == Ending.ENDED) return;
-            ending = Ending.ENDED;
-            o = outcomes;
-            outcomes = null;
-        }
-        for (int i = 0; i < o.failures().length; i++) o.exchanges().get(i).failOn(null, o.failures()[i]);
-        synchronized (lock) {
-            pendingFailures = 0;
-        }
+    /** The requests have failed and closed() completes: the watchdog has nothing left to watch. */
+    void ended() {
         watchdog.deregister(this);
         signalChange();
-        closed.complete(null);
     }
 
     private void signalChange() {
@@ -788,16 +731,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     public void checkTimeouts(long now) {
         delivery.checkStuck(now);
         if (state.isTerminal()) {
-            long started = finaliserStartedAt;
-            if (started == 0 || now - started <= options.finaliserTimeout().toNanos()) return;
-            synchronized (lock) {
-                if (ending != Ending.FINALISING) return;
-                ending = Ending.OVERDUE; // logged and handed over once
-            }
-            LOG.log(System.Logger.Level.WARNING, () -> "the finaliser of " + this + " has not completed after "
-                    + options.finaliserTimeout().toMillis() + " ms (finaliserTimeout): failing its requests and"
-                    + " completing closed() without waiting for it");
-            delivery.submit("the failures of the outstanding requests", this::failOutstanding);
+            termination.checkOverdue(now, delivery);
             return;
         }
         ConnectPhase phase = connectPhase;

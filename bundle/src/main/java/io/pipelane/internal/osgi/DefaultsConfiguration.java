@@ -53,6 +53,11 @@ import org.osgi.service.metatype.annotations.Option;
             + "for the application to read it; it holds up the responses behind it." + DURATION)
     String bodyReadTimeout() default "30s";
 
+    @AttributeDefinition(name = "Maximum queued requests", description = "The most requests accepted by one "
+            + "connection and not yet written; a call beyond fails at once with a RetryException (REFUSED) that "
+            + "names this limit.", min = "1")
+    int maxQueuedRequests() default 1024;
+
     @AttributeDefinition(name = "Finaliser timeout", description = "How long a connection that has closed waits "
             + "for its finaliser's stage before it fails its remaining requests and completes closed() anyway; a "
             + "finaliser that overruns is logged once." + DURATION)

@@ -51,6 +51,9 @@ import org.osgi.service.metatype.annotations.Option;
     @AttributeDefinition(name = "Body read timeout (override)", required = false)
     String bodyReadTimeout();
 
+    @AttributeDefinition(name = "Maximum queued requests (override)", required = false, min = "1")
+    int maxQueuedRequests();
+
     @AttributeDefinition(name = "Finaliser timeout (override)", required = false)
     String finaliserTimeout();
 

@@ -1,0 +1,34 @@
+package io.pipelane.internal.engine;
+
+/**
+ * What a connection may still write; owned by {@link HttpConnection}, changed under its lock, every transition
+ * checked ({@link #allows}).
+ * <pre>
+ *   OPEN ──shutdown()──► DRAINING ──queue empty──► SHUT
+ *    │ ╲                    │
+ *    │  ╰─last request / server closes─► FINISHED
+ *    └──────────────────────┴─────────────┴──write failed──► STOPPED
+ * </pre>
+ */
+enum Writing {
+    /** Requests are written as the pipeline allows. */
+    OPEN,
+    /** {@code shutdown()}: the queued requests are written (the last with Connection: close), then the output is shut. */
+    DRAINING,
+    /** Nothing more is written (a Connection: close request went out, or the server closes); the output stays open. */
+    FINISHED,
+    /** The output was shut (FIN, or close_notify on TLS 1.3) after {@code shutdown()}. */
+    SHUT,
+    /** Writing failed (I/O error, a request body that threw): nothing more is written; responses are still read. */
+    STOPPED;
+
+    boolean allows(Writing next) {
+        switch (this) {
+            case OPEN: return next != OPEN;
+            case DRAINING: return next == FINISHED || next == SHUT || next == STOPPED;
+            case FINISHED:
+            case SHUT: return next == STOPPED;
+            default: return false;
+        }
+    }
+}
