@@ -30,6 +30,8 @@ public final class ConnectionOptions {
     private final Duration idleReadTimeout;
     private final Duration writeTimeout;
     private final Duration bodyReadTimeout;
+    private final int minBodyRate;
+    private final Duration responseHeadTimeout;
     private final int maxQueuedRequests;
     private final Duration finaliserTimeout;
     private final int maxPipelineDepth;
@@ -53,6 +55,8 @@ public final class ConnectionOptions {
         this.idleReadTimeout = b.idleReadTimeout;
         this.writeTimeout = b.writeTimeout;
         this.bodyReadTimeout = b.bodyReadTimeout;
+        this.minBodyRate = b.minBodyRate;
+        this.responseHeadTimeout = b.responseHeadTimeout;
         this.maxQueuedRequests = b.maxQueuedRequests;
         this.finaliserTimeout = b.finaliserTimeout;
         this.maxPipelineDepth = b.maxPipelineDepth;
@@ -150,6 +154,22 @@ public final class ConnectionOptions {
         return maxQueuedRequests;
     }
 
+    /**
+     * From the first byte of a response to the end of its final head: a server that sends its head slowly, a byte
+     * at a time, is timed out. Default 30 s.
+     */
+    public Duration responseHeadTimeout() {
+        return responseHeadTimeout;
+    }
+
+    /**
+     * Bytes per second a response body must average over each {@link #idleReadTimeout()} while the reader waits for
+     * it: a server that drips a body (a byte every few hundred milliseconds) is timed out. Default 256.
+     */
+    public int minBodyRate() {
+        return minBodyRate;
+    }
+
     /** The most requests written and not yet answered. Default 32. */
     public int maxPipelineDepth() {
         return maxPipelineDepth;
@@ -205,7 +225,8 @@ public final class ConnectionOptions {
         return "ConnectionOptions{persistence=" + persistence + ", connectTimeout=" + connectTimeout
                 + ", handshakeTimeout=" + handshakeTimeout + ", responseTimeout=" + responseTimeout
                 + ", idleReadTimeout=" + idleReadTimeout + ", writeTimeout=" + writeTimeout
-                + ", bodyReadTimeout=" + bodyReadTimeout + ", maxQueuedRequests=" + maxQueuedRequests
+                + ", bodyReadTimeout=" + bodyReadTimeout + ", minBodyRate=" + minBodyRate
+                + ", responseHeadTimeout=" + responseHeadTimeout + ", maxQueuedRequests=" + maxQueuedRequests
                 + ", finaliserTimeout=" + finaliserTimeout
                 + ", maxPipelineDepth=" + maxPipelineDepth
                 + ", maxBytesInFlight=" + maxBytesInFlight
@@ -233,6 +254,8 @@ public final class ConnectionOptions {
         private Duration idleReadTimeout = OptionKeys.IDLE_READ_TIMEOUT.defaultValue();
         private Duration writeTimeout = OptionKeys.WRITE_TIMEOUT.defaultValue();
         private Duration bodyReadTimeout = OptionKeys.BODY_READ_TIMEOUT.defaultValue();
+        private int minBodyRate = OptionKeys.MIN_BODY_RATE.defaultValue();
+        private Duration responseHeadTimeout = OptionKeys.RESPONSE_HEAD_TIMEOUT.defaultValue();
         private int maxQueuedRequests = OptionKeys.MAX_QUEUED_REQUESTS.defaultValue();
         private Duration finaliserTimeout = OptionKeys.FINALISER_TIMEOUT.defaultValue();
         private int maxPipelineDepth = OptionKeys.MAX_PIPELINE_DEPTH.defaultValue();
@@ -259,6 +282,8 @@ public final class ConnectionOptions {
             idleReadTimeout = o.idleReadTimeout;
             writeTimeout = o.writeTimeout;
             bodyReadTimeout = o.bodyReadTimeout;
+            minBodyRate = o.minBodyRate;
+            responseHeadTimeout = o.responseHeadTimeout;
             maxQueuedRequests = o.maxQueuedRequests;
             finaliserTimeout = o.finaliserTimeout;
             maxPipelineDepth = o.maxPipelineDepth;
@@ -330,6 +355,16 @@ public final class ConnectionOptions {
 
         public Builder bodyReadTimeout(Duration d) {
             this.bodyReadTimeout = OptionKeys.BODY_READ_TIMEOUT.check(d);
+            return this;
+        }
+
+        public Builder minBodyRate(int v) {
+            this.minBodyRate = OptionKeys.MIN_BODY_RATE.check(v);
+            return this;
+        }
+
+        public Builder responseHeadTimeout(Duration v) {
+            this.responseHeadTimeout = OptionKeys.RESPONSE_HEAD_TIMEOUT.check(v);
             return this;
         }
 

@@ -24,7 +24,11 @@ public class PipelaneTimeoutException extends PipelaneException {
         RESPONSE,
         /** Silence in the middle of a response. */
         IDLE_READ,
-        /** A socket write that made no progress. */
+        /** A response head that took longer than {@link ConnectionOptions#responseHeadTimeout()} to arrive whole. */
+        RESPONSE_HEAD,
+        /** A response body arriving slower than {@link ConnectionOptions#minBodyRate()}. */
+        BODY_RATE,
+        /** A socket write, or a request body's {@code writeTo}, that made no progress. */
         WRITE,
         /** A streamed response body that the application did not read. */
         BODY_READ,

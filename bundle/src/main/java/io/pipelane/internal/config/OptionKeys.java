@@ -49,6 +49,15 @@ public final class OptionKeys {
             "bodyReadTimeout", Duration.ofSeconds(30), "Body read timeout", "How long a streamed response body may "
                     + "wait for the application to read it; it holds up the responses behind it."),
             ConnectionOptions.Builder::bodyReadTimeout, ConnectionOptions::bodyReadTimeout);
+    public static final ConfigOption<Integer> MIN_BODY_RATE = TABLE.add(ConfigOption.integer(
+            "minBodyRate", 256, 1, Integer.MAX_VALUE, "Minimum body rate", "Bytes per second a response body must "
+                    + "average over each idleReadTimeout while it is read: a server that drips a body is timed out."),
+            ConnectionOptions.Builder::minBodyRate, ConnectionOptions::minBodyRate);
+    public static final ConfigOption<Duration> RESPONSE_HEAD_TIMEOUT = TABLE.add(ConfigOption.duration(
+            "responseHeadTimeout", Duration.ofSeconds(30), "Response head timeout", "From the first byte of a "
+                    + "response to the end of its final head: a server that sends its head slowly, a byte at a time,"
+                    + " is timed out."),
+            ConnectionOptions.Builder::responseHeadTimeout, ConnectionOptions::responseHeadTimeout);
     public static final ConfigOption<Integer> MAX_QUEUED_REQUESTS = TABLE.add(ConfigOption.integer(
             "maxQueuedRequests", 1024, 1, Integer.MAX_VALUE, "Maximum queued requests", "The most requests "
                     + "accepted by one connection and not yet written; a call beyond fails at once with a "

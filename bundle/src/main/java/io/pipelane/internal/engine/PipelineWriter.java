@@ -85,8 +85,10 @@ final class PipelineWriter implements Runnable {
 
     /** The request being encoded (its body may be user code), for the write timeout. */
     private volatile Exchange<?> current;
-    /** When the socket write (or the body's writeTo) in progress started, 0 if none. */
+    /** When the socket write in progress started, 0 if none. */
     private volatile long writeStartedAt;
+    /** While a request body's writeTo runs: when it last wrote (or started), else 0. */
+    private volatile long bodyProgressAt;
     /** The request just put wholly into the batch, and its size, reported at the next step. */
     private Exchange<?> written;
     private int writtenBytes;
@@ -139,13 +141,21 @@ final class PipelineWriter implements Runnable {
 
     /** Called by the watchdog: the write timeout, if the write in progress has taken too long, else null. */
     Expiry expired(long now) {
+        long limit = connection.options.writeTimeout().toNanos();
         long started = writeStartedAt;
-        if (started == 0 || now - started <= connection.options.writeTimeout().toNanos()) return null;
-        return new Expiry(new PipelaneTimeoutException(PipelaneTimeoutException.Phase.WRITE,
-                connection.options.writeTimeout(), "writing to " + connection.endpoint + " timed out"), current);
+        if (started != 0 && now - started > limit) {
+            return new Expiry(new PipelaneTimeoutException(PipelaneTimeoutException.Phase.WRITE,
+                    connection.options.writeTimeout(), "writing to " + connection.endpoint + " timed out"), current);
+        }
+        long body = bodyProgressAt;
+        if (body != 0 && started == 0 && now - body > limit) { // a socket write in progress has its own timeout
+            Exchange<?> e = current;
+            return new Expiry(new PipelaneTimeoutException(PipelaneTimeoutException.Phase.WRITE,
+                    connection.options.writeTimeout(), "the body of " + e + " wrote nothing (its writeTo stalled)"), e);
+        }
+        return null;
     }
 
-    /** As a task on the executor: writes everything writable. */
     @Override
     public void run() {
         loop(Mode.TASK);
@@ -230,15 +240,25 @@ final class PipelineWriter implements Runnable {
         if (buffered != null) {
             batch.write(buffered);
         } else if (framing == RequestEncoder.Framing.CONTENT_LENGTH && length > 0) {
-            CountingOutput counting = new CountingOutput(batch, length, e);
-            body.writeTo(counting);
+            CountingOutput counting = new CountingOutput(new BodyProgress(batch), length, e);
+            bodyProgressAt = System.nanoTime();
+            try {
+                body.writeTo(counting);
+            } finally {
+                bodyProgressAt = 0;
+            }
             if (counting.count != length) {
                 throw new PipelaneException("the body of " + e.request + " wrote " + counting.count
                         + " bytes but declared " + length + "; the connection is closed");
             }
         } else if (framing == RequestEncoder.Framing.CHUNKED) {
             ChunkedOutputStream chunked = new ChunkedOutputStream(batch);
-            body.writeTo(chunked);
+            bodyProgressAt = System.nanoTime();
+            try {
+                body.writeTo(new BodyProgress(chunked));
+            } finally {
+                bodyProgressAt = 0;
+            }
             chunked.finish();
         }
         long bytes = batch.bytesWritten() + batch.buffered() - start;
@@ -324,6 +344,27 @@ final class PipelineWriter implements Runnable {
                 throw new PipelaneException("the body of " + exchange.request + " is longer than its declared "
                         + declared + " bytes; the excess was not sent and the connection is closed");
             }
+        }
+    }
+
+    /** Notes each write of a request body, for the stall timeout ({@link #expired}). */
+    private final class BodyProgress extends OutputStream {
+        private final OutputStream out;
+
+        BodyProgress(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            bodyProgressAt = System.nanoTime();
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            bodyProgressAt = System.nanoTime();
         }
     }
 

@@ -94,6 +94,16 @@ final class ResponseReader implements ResponseParser.Listener {
     private volatile boolean inRead;
     private volatile long lastReadAt;
     private volatile long lastResponseEndAt;
+    /** When the first byte of the current response arrived, for responseHeadTimeout. */
+    private volatile long responseStartedAt;
+    /** Body bytes of the current response so far, for minBodyRate; reset when a response begins. */
+    private volatile long bodyBytes;
+    /** The responses begun so far: tells the watchdog's rate window that a new response started. */
+    private volatile int responseCount;
+    // --- the rate window: read and written by the watchdog only (in expired) ---
+    private int windowResponse = -1;
+    private long windowStartedAt;
+    private long windowStartBytes;
     /** The exchange whose response is being parsed; null between responses and for an unsolicited one. */
     private Exchange<?> current;
     /** Bytes of the current response's head received so far, to say where a response was cut. */
@@ -213,6 +223,9 @@ final class ResponseReader implements ResponseParser.Listener {
         current = connection.currentExchange();
         parser.reset(current != null && current.request.isHead());
         headBytes = 0;
+        bodyBytes = 0;
+        responseStartedAt = lastReadAt;
+        responseCount++;
         reading = Reading.HEAD;
     }
 
@@ -302,6 +315,7 @@ final class ResponseReader implements ResponseParser.Listener {
 
     @Override
     public void onBody(byte[] buf, int off, int len) throws IOException {
+        bodyBytes += len; // only this thread writes it
         Exchange<?> e = current;
         if (e == discarding || e.sink == null) return;
         readView.limit(off + len).position(off);
@@ -348,12 +362,19 @@ final class ResponseReader implements ResponseParser.Listener {
         if (!inRead) return null;
         Reading r = reading;
         if (r == Reading.HEAD || r == Reading.BODY) {
+            Exchange<?> e;
             if (now - lastReadAt > options.idleReadTimeout().toNanos()) {
-                Exchange<?> e = connection.currentExchange();
+                e = connection.currentExchange();
                 return new Expiry(new PipelaneTimeoutException(Phase.IDLE_READ, options.idleReadTimeout(),
                         "reading the response to " + e + " timed out"), e);
             }
-            return null;
+            if (r == Reading.HEAD && now - responseStartedAt > options.responseHeadTimeout().toNanos()) {
+                e = connection.currentExchange();
+                return new Expiry(new PipelaneTimeoutException(Phase.RESPONSE_HEAD, options.responseHeadTimeout(),
+                        "the head of the response to " + e + " was not complete in time (" + headBytes
+                                + " bytes arrived)"), e);
+            }
+            return r == Reading.BODY ? slowBody(now) : null;
         }
         if (r != Reading.IDLE) return null;
         Exchange<?> e = connection.currentExchange();
@@ -366,6 +387,37 @@ final class ResponseReader implements ResponseParser.Listener {
                     "waiting for the response to " + e + " timed out"), e);
         }
         return null;
+    }
+
+    /**
+     * The body must average {@code minBodyRate} bytes per second over each {@code idleReadTimeout} window (counted
+     * while the reader waits for it): a server that sends a byte now and then resets the idle timeout each time,
+     * but not this one.
+     */
+    private Expiry slowBody(long now) {
+        long bytes = bodyBytes;
+        int response = responseCount;
+        if (response != windowResponse) {
+            windowResponse = response;
+            windowStartedAt = now;
+            windowStartBytes = bytes;
+            return null;
+        }
+        long window = options.idleReadTimeout().toNanos();
+        if (now - windowStartedAt < window) return null;
+        double seconds = (now - windowStartedAt) / 1e9;
+        long expected = (long) (options.minBodyRate() * seconds);
+        if (bytes - windowStartBytes >= expected) {
+            windowStartedAt = now;
+            windowStartBytes = bytes;
+            return null;
+        }
+        Exchange<?> e = connection.currentExchange();
+        long got = bytes - windowStartBytes;
+        return new Expiry(new PipelaneTimeoutException(Phase.BODY_RATE, options.idleReadTimeout(),
+                "the body of the response to " + e + " arrived too slowly: " + got + " bytes in "
+                        + Math.round(seconds * 1000) + " ms, below minBodyRate = " + options.minBodyRate()
+                        + " bytes/s"), e);
     }
 
     /** Unwinds the read loop once the connection has been ended from inside a listener callback. */

@@ -53,6 +53,15 @@ import org.osgi.service.metatype.annotations.Option;
             + "for the application to read it; it holds up the responses behind it." + DURATION)
     String bodyReadTimeout() default "30s";
 
+    @AttributeDefinition(name = "Minimum body rate", description = "Bytes per second a response body must average "
+            + "over each idleReadTimeout while it is read: a server that drips a body is timed out.", min = "1")
+    int minBodyRate() default 256;
+
+    @AttributeDefinition(name = "Response head timeout", description = "From the first byte of a response to the "
+            + "end of its final head: a server that sends its head slowly, a byte at a time, is timed out."
+            + DURATION)
+    String responseHeadTimeout() default "30s";
+
     @AttributeDefinition(name = "Maximum queued requests", description = "The most requests accepted by one "
             + "connection and not yet written; a call beyond fails at once with a RetryException (REFUSED) that "
             + "names this limit.", min = "1")

@@ -51,6 +51,12 @@ import org.osgi.service.metatype.annotations.Option;
     @AttributeDefinition(name = "Body read timeout (override)", required = false)
     String bodyReadTimeout();
 
+    @AttributeDefinition(name = "Minimum body rate (override)", required = false, min = "1")
+    int minBodyRate();
+
+    @AttributeDefinition(name = "Response head timeout (override)", required = false)
+    String responseHeadTimeout();
+
     @AttributeDefinition(name = "Maximum queued requests (override)", required = false, min = "1")
     int maxQueuedRequests();
 
