@@ -10,7 +10,9 @@ package io.pipelane;
 @FunctionalInterface
 public interface BodyHandler<T> {
     /**
-     * Called on the connection's reader thread when the head of the final response has arrived.
+     * Called on the connection's reader thread when the head of the final response has arrived. Returning
+     * {@code null} or throwing fails only this response (the rest of its body is read and dropped); the
+     * connection and the responses behind it go on.
      *
      * @param head    the status line and headers
      * @param options the connection's options, for the limits a sink must honour

@@ -16,7 +16,18 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** The usual {@link BodyHandler}s. */
+/**
+ * The usual {@link BodyHandler}s.
+ *
+ * <p><b>A body cut short by the connection</b> (FIN, reset, TLS without {@code close_notify}, a read timeout before
+ * its end) is an incomplete response, not a malformed one. With a buffering handler ({@link #ofByteArray()},
+ * {@link #ofString()}, {@link #discarding()}, {@link #ofFile}) the application has nothing of the response yet,
+ * so an idempotent request fails with a {@link RetryException} (a {@link ConnectionCache} sends it again) and
+ * any other with a {@link PipelaneException} saying the response was cut short. With {@link #ofInputStream()}
+ * the application already has the response: reading the stream fails with an {@code IOException} naming the cut.
+ * Where these handlers run: see {@link BodyHandler} (on the connection's reader thread; the response future
+ * completes on the executor).
+ */
 public final class BodyHandlers {
     private BodyHandlers() {
     }
