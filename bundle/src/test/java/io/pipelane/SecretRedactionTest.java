@@ -33,9 +33,9 @@ class SecretRedactionTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ProxyOptions.parse("http://user:" + SECRET + " x@proxy.example:3128"));
         assertNoSecret(e);
-        // The JDK's own reason follows; its index differs between Java 17 (7) and 25 (23).
-        assertTrue(e.getMessage().startsWith("invalid proxy URI 'http://****@proxy.example:3128': Illegal character"
-                + " in authority at index "), e.getMessage());
+        // The same on every Java: on Java 25 the JDK's index points at the space inside the password.
+        assertEquals("invalid proxy URI 'http://****@proxy.example:3128': Illegal character in authority",
+                e.getMessage());
     }
 
     @Test

@@ -81,6 +81,8 @@ final class Exchange<T> {
     private volatile Handed delivery = Handed.NOTHING;
     /** The body sink, once the final head has arrived. Used by the reader thread only. */
     BodySink<T> sink;
+    /** Whether the sink was told its end ({@code onComplete} or {@code onError}): it is told once. */
+    private boolean sinkEnded;
     /** Guarded by this: the trailers once the response is complete, and the stage of a streamed body's response. */
     private Headers trailerFields;
     private CompletableFuture<Headers> pendingTrailers;
@@ -124,6 +126,17 @@ final class Exchange<T> {
         });
     }
 
+    /**
+     * The sink, to be told its end, or null when there is none or it was told already: a sink hears
+     * {@code onComplete} or {@code onError} once, though the reader, a close and the sink's own failed body may
+     * all end the exchange.
+     */
+    synchronized BodySink<T> endSink() {
+        if (sinkEnded || sink == null) return null;
+        sinkEnded = true;
+        return sink;
+    }
+
     /** Whether the response was handed to the application (a streamed body: before the body is complete). */
     boolean delivered() {
         return delivery == Handed.RESPONSE;
@@ -153,7 +166,7 @@ final class Exchange<T> {
      * the response: the failure reaches the application through the body stream and the trailers.
      */
     void failOn(Delivery executor, Throwable cause) {
-        BodySink<T> s = sink;
+        BodySink<T> s = endSink();
         if (s != null) {
             try {
                 s.onError(cause);

@@ -342,9 +342,10 @@ final class ResponseReader implements ResponseParser.Listener {
             return;
         }
         e.trailersArrived(trailerFields);
-        if (!dropped && e.sink != null) {
+        BodySink<?> sink = dropped ? null : e.endSink();
+        if (sink != null) {
             try {
-                e.sink.onComplete(trailerFields);
+                sink.onComplete(trailerFields);
             } catch (IOException | RuntimeException ex) {
                 e.failOn(connection.delivery(), ex);
             }

@@ -24,6 +24,7 @@ final class MemoryTransport implements Transport {
     private int headOff;
     private InputEnd end = InputEnd.NONE;
     private final ByteArrayOutputStream written = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream attempted = new ByteArrayOutputStream();
     private IOException writeFailure;
     private boolean writesHeld;
     private boolean outputShut;
@@ -117,6 +118,14 @@ final class MemoryTransport implements Transport {
         return written.toString(StandardCharsets.ISO_8859_1);
     }
 
+    /**
+     * What the client passed to {@code write}, failed writes included: over a real socket, part of a write that
+     * fails may have reached the server, so only a request absent from this was surely never sent.
+     */
+    synchronized String attemptedText() {
+        return attempted.toString(StandardCharsets.ISO_8859_1);
+    }
+
     synchronized boolean isClosed() {
         return closed;
     }
@@ -186,6 +195,7 @@ final class MemoryTransport implements Transport {
                 throw new java.io.InterruptedIOException();
             }
         }
+        attempted.write(b, off, len);
         if (closed) throw new SocketException("Socket closed");
         if (writeFailure != null) throw writeFailure;
         if (outputShut) throw new SocketException("Socket output is shutdown");
