@@ -7,9 +7,12 @@ import io.pipelane.Request;
 import io.pipelane.Response;
 import io.pipelane.ResponseHead;
 
+import io.pipelane.internal.event.ConnectionEvents;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * One request and its response on a connection.
@@ -70,6 +73,19 @@ final class Exchange<T> {
     final Request request;
     final BodyHandler<T> handler;
     final CompletableFuture<Response<T>> future = new CompletableFuture<>();
+    private final ConnectionEvents events;
+    /** When the connection accepted it (System.nanoTime). */
+    private final long queuedAt = System.nanoTime();
+    /** Its place on the connection, from 1; set under the connection's lock by call(). */
+    long sequence;
+    /** Body bytes read so far (decoded), and the final status once its head arrived; reader thread only. */
+    long bodyBytes;
+    private int status;
+    /** 1 once its outcome (completed or failed) was reported to the listeners. */
+    private volatile int reported;
+    @SuppressWarnings("rawtypes")
+    private static final AtomicIntegerFieldUpdater<Exchange> REPORTED =
+            AtomicIntegerFieldUpdater.newUpdater(Exchange.class, "reported");
 
     /** Guarded by the connection's lock. */
     private Stage stage = Stage.QUEUED;
@@ -90,9 +106,35 @@ final class Exchange<T> {
     private static final CompletionStage<Headers> NO_TRAILERS =
             CompletableFuture.completedFuture(Headers.empty()).minimalCompletionStage();
 
-    Exchange(Request request, BodyHandler<T> handler) {
+    Exchange(Request request, BodyHandler<T> handler, ConnectionEvents events) {
         this.request = request;
         this.handler = handler;
+        this.events = events;
+    }
+
+    /** Reports the request accepted. */
+    void reportQueued() {
+        events.queued(request, sequence);
+    }
+
+    /** Reports the request wholly written ({@code bytes} on the wire). */
+    void reportWritten(long bytes) {
+        events.written(request, sequence, bytes);
+    }
+
+    /** Reports the final head. */
+    void reportHead(ResponseHead head) {
+        status = head.status();
+        events.head(request, sequence, head, writtenAt);
+    }
+
+    /** Reports the response read to its end (before the application can see it), unless it was reported failed. */
+    void reportCompleted() {
+        if (REPORTED.compareAndSet(this, 0, 1)) events.completed(request, sequence, status, bodyBytes, queuedAt);
+    }
+
+    private void reportFailed(Throwable cause) {
+        if (REPORTED.compareAndSet(this, 0, 1)) events.failed(request, sequence, cause, queuedAt);
     }
 
     /** The stage; under the connection's lock. */
@@ -166,6 +208,7 @@ final class Exchange<T> {
      * the response: the failure reaches the application through the body stream and the trailers.
      */
     void failOn(Delivery executor, Throwable cause) {
+        reportFailed(cause);
         BodySink<T> s = endSink();
         if (s != null) {
             try {

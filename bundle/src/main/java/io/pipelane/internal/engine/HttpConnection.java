@@ -14,6 +14,8 @@ import io.pipelane.Request;
 import io.pipelane.Response;
 import io.pipelane.ResponseHead;
 import io.pipelane.RetryException;
+import io.pipelane.ConnectionEvent.CloseReason;
+import io.pipelane.internal.event.ConnectionEvents;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -80,6 +82,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     private final Connector connector;
     private final Consumer<HttpConnection> onTerminated;
     private final long id;
+    /** Reports what happens to the listeners (one call per event; nothing is built when nobody listens). */
+    private final ConnectionEvents events;
 
     final Object lock = new Object();
     // --- guarded by lock ---
@@ -88,6 +92,12 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     private final Pipeline pipeline;
     /** The ending: the requests taken off the queues by terminate() wait there for the finaliser. */
     private final Termination termination;
+    /** Requests accepted so far: the last one's sequence number. */
+    private long accepted;
+    /** How it ended, for the listeners: set by terminate(). */
+    private ConnectionState endState;
+    private CloseReason endReason;
+    private Throwable endCause;
     /** Why the connection failed or closed, once terminated; the cause of the requests it refuses. */
     private Throwable failure;
     /** The stage nextChange() handed out, completed at the next change; volatile so signalling can skip the lock. */
@@ -104,8 +114,9 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     final CompletableFuture<Connection> connected = new CompletableFuture<>();
 
     HttpConnection(long id, Endpoint endpoint, ConnectionOptions options, Executor executor, Watchdog watchdog,
-                   Connector connector, Consumer<HttpConnection> onTerminated) {
+                   Connector connector, Consumer<HttpConnection> onTerminated, ConnectionEvents events) {
         this.id = id;
+        this.events = events;
         this.endpoint = endpoint;
         this.options = options;
         this.executor = executor;
@@ -120,6 +131,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     /** Starts connecting in the background. */
     void start() {
         connectPhaseStartedAt = System.nanoTime();
+        events.connecting();
         watchdog.register(this);
         try {
             executor.execute(this::connectAndRead);
@@ -145,6 +157,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         }
         ResponseReader r;
         PipelineWriter w;
+        boolean configured;
         synchronized (lock) {
             connecting = null;
             connectPhase = ConnectPhase.DONE;
@@ -157,8 +170,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             reader = r = new ResponseReader(this, t);
             if (state == ConnectionState.CONNECTING) state = ConnectionState.OPEN;
             w = claimWriter();
+            configured = options.persistence() != io.pipelane.Persistence.AUTO;
         }
         LOG.log(System.Logger.Level.DEBUG, () -> this + " connected: " + t.describe());
+        events.opened(t.describe());
+        if (configured) events.persistenceConfigured(options.persistence() == io.pipelane.Persistence.TRUE);
         delivery.submit(connected, () -> connected.complete(this));
         signalChange();
         start(w);
@@ -193,6 +209,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     public void handshaking() {
         connectPhaseStartedAt = System.nanoTime();
         connectPhase = ConnectPhase.TLS_HANDSHAKE;
+        events.handshaking();
     }
 
     // ------------------------------------------------------------------------------------------ public API
@@ -206,7 +223,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     public <T> CompletableFuture<Response<T>> call(Request request, BodyHandler<T> handler) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(handler, "handler");
-        Exchange<T> e = new Exchange<>(request, handler);
+        Exchange<T> e = new Exchange<>(request, handler, events);
         CompletableFuture<Void> changed;
         PipelineWriter writerToStart;
         boolean inline;
@@ -223,11 +240,13 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                 return e.future;
             }
             if (pipeline.oneRequestOnly()) state = ConnectionState.CLOSING;
+            e.sequence = ++accepted;
             pipeline.add(e);
             changed = takeChange();
             writerToStart = claimWriter();
             inline = pipeline.inFlightCount() == 0;
         }
+        e.reportQueued();
         complete(changed);
         // Nothing in flight (one call at a time, the first of a burst): written on this thread, no hand-off.
         // Else the writer task, which takes the rest of the burst into one socket write.
@@ -263,7 +282,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
 
     /** Closes with a reason of the caller's, e.g. the factory being closed. */
     void close(ConnectionClosedException reason) {
-        terminate(ConnectionState.CLOSED, reason, null, null);
+        terminate(ConnectionState.CLOSED, reason, null, null, null);
     }
 
     @Override
@@ -362,6 +381,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      */
     PipelineWriter.Step nextWriterStep(PipelineWriter w, PipelineWriter.Mode mode, boolean haveBuffered,
                                        Exchange<?> justWritten, int justWrittenBytes) {
+        if (justWritten != null) justWritten.reportWritten(justWrittenBytes);
         synchronized (lock) {
             if (justWritten != null && !state.isTerminal()) pipeline.countBytes(justWritten, justWrittenBytes);
             if (state.isTerminal() || writing == Writing.STOPPED) {
@@ -521,10 +541,12 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     boolean finalHead(Exchange<?> e, ResponseHead head, boolean keepAlive, boolean closeToken) {
         CompletableFuture<Void> changed = null;
         PipelineWriter writerToStart;
+        boolean decidedNow;
         synchronized (lock) {
             if (state.isTerminal() || pipeline.current() != e) return false;
             e.to(Exchange.Stage.RECEIVING); // from now on its failure is "response cut short"
             pipeline.headArrived(e);
+            decidedNow = pipeline.mode() == Pipeline.Mode.UNDECIDED;
             pipeline.decide(keepAlive && head.version() == HttpVersion.HTTP_1_1);
             if (!keepAlive) {
                 if (writing == Writing.OPEN || writing == Writing.DRAINING) moveTo(Writing.FINISHED);
@@ -536,6 +558,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             // it: the reader may block in a streamed body's sink before this read is dispatched.
             writerToStart = claimWriter();
         }
+        if (decidedNow) events.persistenceDecided(head, keepAlive, closeToken);
+        e.reportHead(head);
         complete(changed);
         handOff(writerToStart);
         return true;
@@ -582,7 +606,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     private void serverClosedAfterResponse(ResponseHead head) {
         terminate(ConnectionState.CLOSED, new ConnectionClosedException("the server closed the connection after a "
                 + head.status() + " response" + (head.headers().containsToken("Connection", "close")
-                ? " with Connection: close" : " that did not keep the connection alive")), null);
+                ? " with Connection: close" : " that did not keep the connection alive")), null,
+                delivery, CloseReason.COMPLETED);
     }
 
     /** The server closed its side between responses. */
@@ -593,7 +618,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                     && (pipeline.waitingCount() == 0 || writing == Writing.FINISHED);
         }
         terminate(idle ? ConnectionState.CLOSED : ConnectionState.FAILED,
-                new ConnectionClosedException("the server closed the connection to " + endpoint), null);
+                new ConnectionClosedException("the server closed the connection to " + endpoint), null, delivery,
+                CloseReason.SERVER_CLOSED);
     }
 
     /** Reading failed (I/O error, malformed or cut-short response, a body sink gave up): the connection ends. */
@@ -610,7 +636,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     /** A response arrived with no request outstanding (an unsolicited 408, say): close, fail nothing unsent. */
     void unsolicitedResponse(ResponseHead head) {
         terminate(ConnectionState.CLOSED, new ConnectionClosedException("unsolicited " + head.status()
-                + " response from " + endpoint + " with no request outstanding"), null);
+                + " response from " + endpoint + " with no request outstanding"), null, delivery,
+                CloseReason.SERVER_CLOSED);
     }
 
     // ------------------------------------------------------------------------------------------ ending
@@ -631,7 +658,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             terminate(ConnectionState.FAILED, cause, null);
         } else {
             terminate(ConnectionState.CLOSED, new ConnectionClosedException("connection to " + endpoint
-                    + " closed after its last request"), null);
+                    + " closed after its last request"), null, delivery, CloseReason.COMPLETED);
         }
     }
 
@@ -645,14 +672,16 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      * @param victim the request that fails with {@code cause} itself (a malformed response, a timeout), or null
      */
     void terminate(ConnectionState finalState, Throwable cause, Exchange<?> victim) {
-        terminate(finalState, cause, victim, delivery);
+        terminate(finalState, cause, victim, delivery, null);
     }
 
     /**
      * {@link #terminate(ConnectionState, Throwable, Exchange)} whose application side runs on {@code finisher}, or
-     * on the calling thread when it is null (an application thread: {@link #close()}).
+     * on the calling thread when it is null (an application thread: {@link #close()}); {@code reason} tells the
+     * listeners why (null: derived from {@code cause}).
      */
-    private void terminate(ConnectionState finalState, Throwable cause, Exchange<?> victim, Delivery finisher) {
+    private void terminate(ConnectionState finalState, Throwable cause, Exchange<?> victim, Delivery finisher,
+                           CloseReason reason) {
         List<Exchange<?>> outstanding;
         Throwable[] outcomes;
         Transport t;
@@ -668,6 +697,9 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                 outcomes[i] = e == victim ? cause : Failures.classify(e, cause);
                 e.to(Exchange.Stage.ENDED);
             }
+            endState = finalState;
+            endReason = reason;
+            endCause = cause;
             termination.begin(outstanding, outcomes);
             t = transport;
             c = connecting;
@@ -693,6 +725,17 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     void ended() {
         watchdog.deregister(this);
         signalChange();
+        ConnectionState endedAs;
+        CloseReason why;
+        Throwable cause;
+        long requests;
+        synchronized (lock) {
+            endedAs = endState;
+            why = endReason;
+            cause = endCause;
+            requests = accepted;
+        }
+        events.closed(endedAs, cause, why, requests); // after every request's outcome
     }
 
     private void signalChange() {

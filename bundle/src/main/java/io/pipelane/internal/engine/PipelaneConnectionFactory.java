@@ -11,6 +11,7 @@ import io.pipelane.UnknownEndpointException;
 import io.pipelane.internal.cache.CacheTimer;
 import io.pipelane.internal.cache.PipelaneConnectionCache;
 import io.pipelane.internal.event.CacheEvents;
+import io.pipelane.internal.event.ConnectionEvents;
 import io.pipelane.internal.event.EventBus;
 
 import java.util.ArrayList;
@@ -122,24 +123,24 @@ public final class PipelaneConnectionFactory implements ConnectionFactory, Cache
 
     @Override
     public Connection create(Endpoint endpoint, ConnectionOptions options) {
-        return open(endpoint, options);
+        return open(null, endpoint, options);
     }
 
     @Override
     public CompletionStage<Connection> connect(Endpoint endpoint, ConnectionOptions options) {
-        return open(endpoint, options).connected;
+        return open(null, endpoint, options).connected;
     }
 
     @Override
     public Connection create(String endpointName) {
         NamedEndpoint e = named(endpointName);
-        return open(e.endpoint(), e.optionsOr(defaultOptions));
+        return open(endpointName, e.endpoint(), e.optionsOr(defaultOptions));
     }
 
     @Override
     public CompletionStage<Connection> connect(String endpointName) {
         NamedEndpoint e = named(endpointName);
-        return open(e.endpoint(), e.optionsOr(defaultOptions)).connected;
+        return open(endpointName, e.endpoint(), e.optionsOr(defaultOptions)).connected;
     }
 
     private NamedEndpoint named(String name) {
@@ -149,12 +150,14 @@ public final class PipelaneConnectionFactory implements ConnectionFactory, Cache
         return e;
     }
 
-    private HttpConnection open(Endpoint endpoint, ConnectionOptions options) {
+    /** @param name the configured endpoint's name, null for an endpoint given as such (named by its URI) */
+    private HttpConnection open(String name, Endpoint endpoint, ConnectionOptions options) {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(options, "options");
         Executor ex = options.executor() != null ? options.executor() : executor;
-        HttpConnection c = new HttpConnection(ids.incrementAndGet(), endpoint, options, ex, watchdog, connector,
-                live::remove);
+        long id = ids.incrementAndGet();
+        HttpConnection c = new HttpConnection(id, endpoint, options, ex, watchdog, connector, live::remove,
+                new ConnectionEvents(events, id, name != null ? name : endpoint.toUri(), endpoint));
         synchronized (this) {
             if (closed) throw new IllegalStateException("the connection factory is closed");
             live.add(c);

@@ -317,6 +317,7 @@ final class ResponseReader implements ResponseParser.Listener {
     public void onBody(byte[] buf, int off, int len) throws IOException {
         bodyBytes += len; // only this thread writes it
         Exchange<?> e = current;
+        e.bodyBytes += len;
         if (e == discarding || e.sink == null) return;
         readView.limit(off + len).position(off);
         try {
@@ -341,6 +342,7 @@ final class ResponseReader implements ResponseParser.Listener {
             reading = Reading.ENDED;
             return;
         }
+        e.reportCompleted();
         e.trailersArrived(trailerFields);
         BodySink<?> sink = dropped ? null : e.endSink();
         if (sink != null) {
