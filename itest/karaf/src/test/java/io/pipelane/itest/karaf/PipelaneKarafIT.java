@@ -17,6 +17,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +39,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import javax.inject.Inject;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import javax.security.auth.Subject;
 
 import org.apache.felix.service.command.CommandSession;
@@ -205,6 +208,19 @@ public class PipelaneKarafIT {
 
             // Lists the live connections; execute() fails if the command does.
             execute("pipelane:connections");
+
+            // The endpoint's MBean, as a JMX client sees it in the platform MBeanServer.
+            MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+            ObjectName mbean = new ObjectName("io.pipelane:type=Endpoint,name=" + ENDPOINT);
+            assertEquals(server.uri(), jmx.getAttribute(mbean, "Uri"));
+            assertEquals("responses completed on the endpoint", 4L, jmx.getAttribute(mbean, "Completed"));
+            assertEquals(0L, jmx.getAttribute(mbean, "RequestsInFlight"));
+            assertEquals(0L, jmx.getAttribute(mbean, "Failed"));
+            assertEquals(4L, jmx.getAttribute(mbean, "LatencyCount"));
+            assertTrue("a latency quantile", (Double) jmx.getAttribute(mbean, "LatencyP99Millis") > 0);
+            Files.deleteIfExists(etcFile("io.pipelane.endpoint-" + ENDPOINT + ".cfg"));
+            await("the MBean goes with the endpoint's configuration", () -> !jmx.isRegistered(mbean),
+                    this::diagnostics);
         } finally {
             Files.deleteIfExists(etcFile("io.pipelane.endpoint-" + ENDPOINT + ".cfg"));
         }
@@ -350,6 +366,8 @@ public class PipelaneKarafIT {
                 Arrays.stream(framework.getBundles()).noneMatch(b -> "io.pipelane".equals(b.getSymbolicName())));
         await("no Pipelane thread left running", () -> pipelaneThreads().isEmpty(),
                 () -> "threads: " + pipelaneThreads());
+        assertEquals("no Pipelane MBean left in the platform MBeanServer", Collections.emptySet(),
+                ManagementFactory.getPlatformMBeanServer().queryNames(new ObjectName("io.pipelane:*"), null));
         assertTrue("etc/io.pipelane.cfg, the user's configuration, stays",
                 Files.isRegularFile(etcFile("io.pipelane.cfg")));
     }
