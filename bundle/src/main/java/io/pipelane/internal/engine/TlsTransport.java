@@ -241,6 +241,7 @@ final class TlsTransport implements Transport {
 
     @Override
     public String describe() {
-        return "tls " + net.describe();
+        javax.net.ssl.SSLSession session = engine.getSession();
+        return session.getProtocol() + " " + session.getCipherSuite() + " " + net.describe();
     }
 }
