@@ -190,6 +190,24 @@ class ListenerEventsTest {
     }
 
     @Test
+    void aTlsConnectionReportsItsHandshakeApart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path keys)
+            throws Exception {
+        io.pipelane.testing.TestCerts certs = io.pipelane.testing.TestCerts.generate(keys, "localhost",
+                "dns:localhost,ip:127.0.0.1");
+        ScriptedServer s = new ScriptedServer(ListenerEventsTest::echoAll, certs.serverContext(), 50);
+        servers.add(s);
+        Connection c = factory.create(Endpoint.of("https://localhost:" + s.port()), ConnectionOptions.builder()
+                .tls(io.pipelane.TlsOptions.builder().sslContext(certs.clientContext()).build()).build());
+        assertEquals("hello", c.call(Request.get("/"), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS).body());
+        c.close();
+
+        listener.awaitEvent(ConnectionEvent.ConnectionClosed.class);
+        ConnectionEvent.ConnectionOpened opened = listener.all(ConnectionEvent.ConnectionOpened.class).get(0);
+        assertTrue(opened.handshakeTime().toNanos() > 0, "the TLS handshake is timed apart: " + opened);
+        assertTrue(opened.transport().matches("TLSv1\\.[23] TLS_\\w+ .*"), "protocol and cipher: " + opened.transport());
+    }
+
+    @Test
     void statisticsCountWhatTheEventsSay() throws Exception {
         Statistics stats = new Statistics();
         ((PipelaneConnectionFactory) factory).events().addSink(stats);
