@@ -208,6 +208,33 @@ class ListenerEventsTest {
     }
 
     @Test
+    void aRetryByTheCacheIsReportedAndCounted() throws Exception {
+        Statistics stats = new Statistics();
+        ((PipelaneConnectionFactory) factory).events().addSink(stats);
+        java.util.concurrent.atomic.AtomicInteger peers = new java.util.concurrent.atomic.AtomicInteger();
+        ScriptedServer s = server(peer -> {
+            if (peers.incrementAndGet() == 1) {
+                peer.readRequest();
+                peer.close(); // written, unanswered: an idempotent GET may be sent again
+                return;
+            }
+            echoAll(peer);
+        });
+        Endpoint endpoint = Endpoint.http(s.host(), s.port());
+        try (io.pipelane.ConnectionCache cache = factory.cache(io.pipelane.CacheOptions.defaults())) {
+            assertEquals("hello", cache.call(endpoint, Request.get("/again"), BodyHandlers.ofString())
+                    .get(10, TimeUnit.SECONDS).body());
+        }
+        ConnectionEvent.RequestResent resent = listener.awaitEvent(ConnectionEvent.RequestResent.class);
+        assertEquals(ConnectionEvent.Resend.RETRY, resent.resend());
+        assertEquals(1, resent.attempt());
+        assertEquals("/again", resent.request().target());
+        assertEquals(endpoint.toUri(), resent.endpoint());
+        assertEquals(1, stats.snapshot(endpoint.toUri()).retries());
+        assertEquals(1, stats.snapshot(endpoint.toUri()).failed(FailureKind.RETRY));
+    }
+
+    @Test
     void statisticsCountWhatTheEventsSay() throws Exception {
         Statistics stats = new Statistics();
         ((PipelaneConnectionFactory) factory).events().addSink(stats);
