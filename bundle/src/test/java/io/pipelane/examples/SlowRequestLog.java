@@ -7,7 +7,7 @@ import java.time.Duration;
 
 import org.osgi.service.component.annotations.Component;
 
-// The README's example listener, word for word from here on (ReadmeExampleTest checks it).
+// The README's example listener, word for word from here on (SlowRequestLogExampleTest checks it).
 @Component(property = ConnectionListener.ENDPOINTS_PROPERTY + "=billing")
 public class SlowRequestLog implements ConnectionListener {
     private static final System.Logger LOG = System.getLogger("com.example.slow");

@@ -22,7 +22,7 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /** The README's example listener is this module's {@link SlowRequestLog}, and it logs a slow request. */
-class ReadmeExampleTest {
+class SlowRequestLogExampleTest {
 
     @Test
     void theReadmeShowsTheCompiledExample() throws Exception {
