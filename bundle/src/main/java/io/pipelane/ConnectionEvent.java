@@ -210,7 +210,7 @@ public sealed interface ConnectionEvent {
     /**
      * A {@link ConnectionCache} learned a limit of a server and applies it from now on.
      *
-     * @param limit what is limited, e.g. {@code requests-per-connection}
+     * @param limit what is limited, e.g. {@code requests per connection}
      * @param value the value learned
      * @param why   what it was learned from
      */

@@ -52,7 +52,7 @@ public interface EndpointMXBean {
 
     long getNonPipeliningConnections();
 
-    /** The limits of the server the caches learned, e.g. requests-per-connection. */
+    /** The limits of the server the caches learned, e.g. "requests per connection". */
     Map<String, Long> getLimitsLearned();
 
     long getLatencyCount();
