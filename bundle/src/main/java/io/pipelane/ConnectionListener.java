@@ -16,8 +16,10 @@ package io.pipelane;
  * The connections' I/O threads, the watchdog and the application threads only put events into that queue and
  * never wait for the listener, so:
  * <ul>
- *   <li>methods are called on that one thread, one at a time, in the order the events happened (for one
- *       connection: opened, then its requests' events, then closed); never on an I/O or application thread;</li>
+ *   <li>methods are called on that one thread, one at a time, in the order the events happened: a request's
+ *       events come queued, written, head, then complete or failed; a connection's closed event comes after
+ *       every event of its requests (requests may be queued before the connection is opened); never on an I/O or
+ *       application thread;</li>
  *   <li>a slow listener never slows a connection: when its queue is full, new events for it are dropped and
  *       counted (logged once, and shown by {@code pipelane:stats}); it catches up with the later ones;</li>
  *   <li>an exception thrown by a method is caught, counted and logged (the first one with its stack trace); the
