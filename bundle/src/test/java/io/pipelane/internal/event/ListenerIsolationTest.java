@@ -46,7 +46,7 @@ class ListenerIsolationTest {
             while (peer.readRequest() != null) peer.respond(200, "ok");
         });
         return factory.create(Endpoint.http(server.host(), server.port()),
-                ConnectionOptions.builder().persistence(Persistence.TRUE).build());
+                ConnectionOptions.builder().persistence(Persistence.TRUE).maxQueuedRequests(4096).build());
     }
 
     private static void sendAll(Connection c, int n) throws Exception {
