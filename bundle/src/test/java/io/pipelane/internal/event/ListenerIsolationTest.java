@@ -116,8 +116,8 @@ class ListenerIsolationTest {
         assertTrue(status.dropped() > 0, "the full queue drops and counts: " + status);
         // Every event published so far (4 per request, the connection's opening and its persistence) is either
         // queued for it, dropped, or the one it is stuck in: none was lost silently, none waited for it.
-        assertEquals(3000L * 4 + 2, status.queued() + status.dropped() + 1, status.toString());
-        assertEquals(0, status.delivered());
+        // (The connection's opening and persistence may reach it before the first request, which it is stuck in.)
+        assertEquals(3000L * 4 + 2, status.delivered() + status.queued() + status.dropped() + 1, status.toString());
 
         release.countDown();
         // It catches up: once it has emptied its queue, it receives the events published from then on.
