@@ -16,11 +16,11 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -86,7 +86,8 @@ final class TestServers {
     private final HttpServer server;
     private final ExecutorService threads = Executors.newFixedThreadPool(4);
     private final String name;
-    final AtomicInteger requests = new AtomicInteger();
+    /** Every request handled, as {@code "path from client-address"}: which requests came, and on which connections. */
+    private final List<String> seen = new CopyOnWriteArrayList<>();
     private volatile CountDownLatch hold = new CountDownLatch(1);
     final CountDownLatch holding = new CountDownLatch(1);
 
@@ -112,6 +113,24 @@ final class TestServers {
         return server.getAddress().getPort();
     }
 
+    /**
+     * How many requests for {@code path} arrived. A test counts its own unique paths: a port freed by a stopped
+     * server is soon given to another (by this JVM or another process on the machine), so a request for someone
+     * else's server, from a client that reconnects to that port, may reach this one.
+     */
+    int requests(String path) {
+        int n = 0;
+        for (String s : seen) {
+            if (s.startsWith(path + " from ")) n++;
+        }
+        return n;
+    }
+
+    /** Every request handled so far, with the connection it came on, for failure messages. */
+    String seen() {
+        return String.join(", ", seen);
+    }
+
     void release() {
         hold.countDown();
     }
@@ -120,8 +139,8 @@ final class TestServers {
         try (InputStream in = exchange.getRequestBody()) {
             in.readAllBytes();
         }
-        requests.incrementAndGet();
         String path = exchange.getRequestURI().getPath();
+        seen.add(path + " from " + exchange.getRemoteAddress());
         if (path.equals("/hold")) {
             holding.countDown();
             try {
