@@ -3,6 +3,7 @@ package io.pipelane.internal.engine;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
@@ -20,7 +21,12 @@ final class TlsTransport implements Transport {
 
     private final Transport net;
     private final SSLEngine engine;
-    private final Object writeLock = new Object();
+    /**
+     * Serialises the writers (the writer, and the reader sending what the engine asks for while reading). A lock,
+     * not a monitor: the holder blocks in a socket write, which inside {@code synchronized} pins a virtual thread
+     * to its carrier on Java 21 to 23.
+     */
+    private final ReentrantLock writeLock = new ReentrantLock();
     private final int packetSize;
 
     /** Encrypted bytes received and not yet unwrapped; kept flipped (position..limit = unread). */
@@ -54,9 +60,7 @@ final class TlsTransport implements Transport {
             runHandshake();
         } catch (SSLException e) {
             try {
-                synchronized (writeLock) {
-                    wrapAndSend(EMPTY);
-                }
+                sendEngineRecords();
             } catch (IOException | RuntimeException alertNotSent) {
                 e.addSuppressed(alertNotSent);
             }
@@ -69,9 +73,7 @@ final class TlsTransport implements Transport {
         while (true) {
             switch (engine.getHandshakeStatus()) {
                 case NEED_WRAP:
-                    synchronized (writeLock) {
-                        wrapAndSend(EMPTY);
-                    }
+                    sendEngineRecords();
                     break;
                 case NEED_UNWRAP:
                 case NEED_UNWRAP_AGAIN:
@@ -164,9 +166,7 @@ final class TlsTransport implements Transport {
                 runTasks();
                 hs = engine.getHandshakeStatus();
             } else if (hs == SSLEngineResult.HandshakeStatus.NEED_WRAP && !engine.isOutboundDone()) {
-                synchronized (writeLock) {
-                    wrapAndSend(EMPTY);
-                }
+                sendEngineRecords();
                 hs = engine.getHandshakeStatus();
             } else {
                 return;
@@ -187,7 +187,8 @@ final class TlsTransport implements Transport {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         ByteBuffer src = ByteBuffer.wrap(b, off, len);
-        synchronized (writeLock) {
+        writeLock.lock();
+        try {
             while (src.hasRemaining()) {
                 int before = src.remaining();
                 wrapAndSend(src);
@@ -197,6 +198,18 @@ final class TlsTransport implements Transport {
                             + engine.getHandshakeStatus() + ")");
                 }
             }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Sends the records the engine has to send on its own (handshake, alert, key update). */
+    private void sendEngineRecords() throws IOException {
+        writeLock.lock();
+        try {
+            wrapAndSend(EMPTY);
+        } finally {
+            writeLock.unlock();
         }
     }
 
@@ -223,13 +236,16 @@ final class TlsTransport implements Transport {
 
     @Override
     public void shutdownOutput() throws IOException {
-        synchronized (writeLock) {
+        writeLock.lock();
+        try {
             engine.closeOutbound();
             while (!engine.isOutboundDone()) {
                 int before = netOut.position();
                 wrapAndSend(EMPTY);
                 if (netOut.limit() == 0 && before == 0) break;
             }
+        } finally {
+            writeLock.unlock();
         }
         net.shutdownOutput();
     }
