@@ -1,12 +1,14 @@
 package io.pipelane.runtime;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.lang.reflect.Method;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,22 +34,40 @@ import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 
 /**
- * Starts Apache Felix with SCR, Config Admin, metatype, FileInstall (watching {@code config/}), the Gogo shell
- * and Pipelane, plus a demo HTTP server on 127.0.0.1 configured as the endpoint {@code demo}. Then:
+ * Starts Apache Felix with SCR, Config Admin, metatype, FileInstall (watching {@code config/}), Gogo and
+ * Pipelane, plus a demo HTTP server on 127.0.0.1 configured as the endpoint {@code demo}. Then:
  * {@code pipelane:get demo / 16}.
  *
  * <pre>
- * java -jar runtime/target/pipelane-runtime.jar [--config DIR] [--smoke]
+ * java -jar runtime/target/pipelane-runtime.jar [--config DIR] [--smoke | --run FILE]
  * </pre>
  * <ul>
  *   <li>{@code --config DIR}: the folder of {@code .cfg} files FileInstall loads (default {@code config} in the
  *       working directory, when it exists). Changes made from the console are not written back to it.</li>
- *   <li>{@code --smoke}: no interactive shell; runs {@code pipelane:get demo / 16} and {@code pipelane:endpoints}
- *       through Gogo, prints them, stops, and exits 0 when the requests succeeded, else 1.</li>
+ *   <li>{@code --smoke}: runs {@code pipelane:get demo / 16} and {@code pipelane:endpoints}, stops, and exits 0
+ *       when they succeeded, else 1.</li>
+ *   <li>{@code --run FILE}: runs the commands of FILE (one a line, {@code #} comments), then stops; exits 0 when
+ *       every command succeeded, else 1. {@code -} reads them from standard input.</li>
+ *   <li>Without these, on a terminal: the Gogo shell, started once Pipelane's commands are registered (its
+ *       prompt means they answer). With standard input from a pipe or a file: as {@code --run -}, read once
+ *       Pipelane's commands are registered, so {@code printf 'pipelane:get demo / 2\nstop 0\n' | java -jar ...}
+ *       answers and exits.</li>
  * </ul>
+ * {@code stop 0} (or Ctrl-C) stops at any moment and exits 0.
  */
 public final class Main {
     static final long WAIT_MS = 30_000;
+    private static final String USAGE = "usage: java -jar pipelane-runtime.jar [--config DIR] [--smoke | --run FILE]";
+
+    /** What runs once Pipelane is ready. */
+    enum Mode {
+        /** The Gogo shell on the terminal. */
+        SHELL,
+        /** The demo commands, then stop. */
+        SMOKE,
+        /** Commands from a file or standard input, then stop. */
+        SCRIPT
+    }
 
     private Main() {
     }
@@ -57,12 +77,18 @@ public final class Main {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "[%4$s] %5$s%6$s%n");
         }
-        boolean smoke = false;
+        Mode mode = interactive() ? Mode.SHELL : Mode.SCRIPT;
+        String script = "-";
         Path config = Path.of("config");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke":
-                    smoke = true;
+                    mode = Mode.SMOKE;
+                    break;
+                case "--run":
+                    if (i + 1 >= args.length) usage("--run needs a file (or - for standard input)");
+                    mode = Mode.SCRIPT;
+                    script = args[++i];
                     break;
                 case "--config":
                     if (i + 1 >= args.length) usage("--config needs a folder");
@@ -76,16 +102,30 @@ public final class Main {
                     usage("unknown argument " + args[i]);
             }
         }
-        System.exit(run(smoke, config, System.out));
+        if (!script.equals("-") && !Files.isReadable(Path.of(script))) usage("--run: cannot read " + script);
+        System.exit(run(mode, script, config, System.out));
     }
 
     private static void usage(String problem) {
         if (problem != null) System.err.println(problem);
-        System.err.println("usage: java -jar pipelane-runtime.jar [--config DIR] [--smoke]");
+        System.err.println(USAGE);
         System.exit(problem == null ? 0 : 2);
     }
 
-    static int run(boolean smoke, Path config, PrintStream out) throws Exception {
+    /** Whether standard input and output are a terminal (Java 22+ has a Console for redirected streams too). */
+    private static boolean interactive() {
+        java.io.Console console = System.console();
+        if (console == null) return false;
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException before22) {
+            return true;
+        } catch (ReflectiveOperationException e) {
+            return true;
+        }
+    }
+
+    static int run(Mode mode, String script, Path config, PrintStream out) throws Exception {
         Path storage = Files.createTempDirectory("pipelane-felix");
         try (DemoServer demo = new DemoServer()) {
             Map<String, String> props = new HashMap<>();
@@ -103,88 +143,129 @@ public final class Main {
             props.put("felix.fileinstall.noInitialDelay", "true");
             props.put("felix.fileinstall.enableConfigSave", "false"); // never rewrite the repository's files
             props.put("felix.fileinstall.log.level", "2");
+            // Without the terminal, the Gogo shell bundle still brings its converters (stop 0: "0" to a Bundle) and
+            // built-in commands, but reads nothing: the commands come from the script or the pipe.
+            if (mode != Mode.SHELL) props.put("gosh.args", "--nointeractive --noshutdown");
 
             Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(props);
             framework.init();
             BundleContext context = framework.getBundleContext();
             List<Bundle> bundles = new ArrayList<>();
+            Bundle shell = null;
             for (Map.Entry<String, byte[]> b : embeddedBundles().entrySet()) {
-                if (smoke && b.getKey().contains("gogo.shell")) continue; // no console reading stdin
-                bundles.add(context.installBundle("pipelane-runtime:" + b.getKey(), new ByteArrayInputStream(b.getValue())));
+                Bundle installed = context.installBundle("pipelane-runtime:" + b.getKey(),
+                        new ByteArrayInputStream(b.getValue()));
+                // On a terminal the shell reads it as soon as it starts: it starts once Pipelane is ready.
+                if (b.getKey().contains("gogo.shell")) shell = installed;
+                else bundles.add(installed);
             }
+            // Ctrl-C at any moment stops the framework; the waits below then end quietly.
+            Thread hook = new Thread(() -> stop(framework), "pipelane-runtime-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
             framework.start();
             for (Bundle b : bundles) {
                 if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) b.start();
             }
 
-            configureDemoEndpoint(context, demo.uri());
-            waitForService(context, "(&(objectClass=io.pipelane.ConnectionFactory)(endpoints=demo))",
-                    "the Pipelane ConnectionFactory with the demo endpoint");
-            if (smoke) {
-                int status = smoke(context, out);
-                stop(framework);
-                return status;
+            configureDemoEndpoint(framework, demo.uri());
+            ServiceReference<?> processor = waitForService(framework,
+                    "(objectClass=org.apache.felix.service.command.CommandProcessor)", "the Gogo command processor");
+            boolean ready = processor != null
+                    && waitForService(framework, "(&(objectClass=io.pipelane.ConnectionFactory)(endpoints=demo))",
+                            "the Pipelane ConnectionFactory with the demo endpoint") != null
+                    && waitForService(framework, "(&(osgi.command.scope=pipelane)(osgi.command.function=get))",
+                            "the pipelane console commands") != null;
+            if (!ready) {
+                out.println("Stopped before Pipelane was ready.");
+                return 0;
             }
-            out.println();
-            out.println("Pipelane is running in Apache Felix. Demo server: " + demo.uri() + " (endpoint 'demo').");
-            out.println("Configuration folder: " + props.get("felix.fileinstall.dir"));
-            out.println("Try:  pipelane:get demo / 16     pipelane:endpoints     pipelane:connections");
-            out.println("      config changes: the .cfg files in the configuration folder.");
-            out.println("Stop: stop 0   (or Ctrl-C)");
-            out.println();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(framework), "pipelane-runtime-shutdown"));
-            framework.waitForStop(0);
-            return 0;
+            int status = 0;
+            if (mode != Mode.SHELL) shell.start();
+            switch (mode) {
+                case SMOKE:
+                    status = smoke(framework, processor, out);
+                    break;
+                case SCRIPT:
+                    status = script(framework, processor, script, out);
+                    break;
+                default:
+                    out.println();
+                    out.println("Pipelane is running in Apache Felix. Demo server: " + demo.uri() + " (endpoint 'demo').");
+                    out.println("Configuration folder: " + props.get("felix.fileinstall.dir"));
+                    out.println("Try:  pipelane:get demo / 16     pipelane:endpoints     pipelane:connections");
+                    out.println("      help pipelane:get;  config changes: the .cfg files in the configuration folder.");
+                    out.println("Stop: stop 0   (or Ctrl-C)");
+                    out.println();
+                    try {
+                        shell.start();
+                        awaitStop(framework);
+                    } catch (IllegalStateException | BundleException stopping) {
+                        // stopped meanwhile
+                    }
+                    break;
+            }
+            stop(framework);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException exiting) {
+                // Ctrl-C: the hook is running
+            }
+            return status;
         } finally {
             deleteTree(storage);
             deleteTree(Path.of(storage + "-config"));
         }
     }
 
+    /** Stops the framework (if {@code stop 0} did not already) and waits until it has stopped. */
     private static void stop(Framework framework) {
         try {
-            framework.stop();
-            FrameworkEvent e = framework.waitForStop(TimeUnit.SECONDS.toMillis(30));
-            if (e.getType() == FrameworkEvent.WAIT_TIMEDOUT) System.err.println("the framework did not stop in 30 s");
-        } catch (BundleException | InterruptedException e) {
+            if ((framework.getState() & (Bundle.STARTING | Bundle.ACTIVE)) != 0) framework.stop();
+        } catch (BundleException | IllegalStateException e) {
             System.err.println("stopping the framework: " + e);
+        }
+        awaitStop(framework);
+    }
+
+    /** Waits until the framework has stopped: in the shell, until the user types {@code stop 0}. */
+    private static void awaitStop(Framework framework) {
+        try {
+            FrameworkEvent e = framework.waitForStop(0);
+            if (e.getType() == FrameworkEvent.ERROR) System.err.println("the framework stopped with " + e.getThrowable());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     /** Runs the demo commands through Gogo, as a user would type them. */
-    private static int smoke(BundleContext context, PrintStream out) throws Exception {
-        waitForService(context, "(&(osgi.command.scope=pipelane)(osgi.command.function=get))",
-                "the pipelane console commands");
-        ServiceReference<?> ref = waitForService(context,
-                "(objectClass=org.apache.felix.service.command.CommandProcessor)", "the Gogo command processor");
-        Object processor = context.getService(ref);
-        Class<?> processorType = ref.getBundle().loadClass("org.apache.felix.service.command.CommandProcessor");
-        Object session = processorType.getMethod("createSession", InputStream.class, java.io.OutputStream.class,
-                java.io.OutputStream.class).invoke(processor, new ByteArrayInputStream(new byte[0]), out, System.err);
-        Class<?> sessionType = ref.getBundle().loadClass("org.apache.felix.service.command.CommandSession");
-        Method execute = sessionType.getMethod("execute", CharSequence.class);
-        int status = 0;
-        for (String command : new String[] {"pipelane:get demo / 16", "pipelane:endpoints"}) {
-            out.println("g! " + command);
-            try {
-                Object result = execute.invoke(session, command);
-                if (result != null) out.println(result);
-            } catch (java.lang.reflect.InvocationTargetException e) {
-                out.println("FAILED: " + e.getCause());
-                status = 1;
+    private static int smoke(Framework framework, ServiceReference<?> processor, PrintStream out) throws Exception {
+        boolean ok = true;
+        try (GogoSession session = new GogoSession(framework.getBundleContext(), processor, out, System.err)) {
+            for (String command : new String[] {"pipelane:get demo / 16", "pipelane:endpoints"}) {
+                ok &= session.run(command);
             }
-            out.flush();
         }
-        sessionType.getMethod("close").invoke(session);
-        context.ungetService(ref);
-        out.println(status == 0 ? "smoke test passed" : "smoke test FAILED");
-        return status;
+        out.println(ok ? "smoke test passed" : "smoke test FAILED");
+        return ok ? 0 : 1;
+    }
+
+    /** Runs the commands of a file ({@code -}: standard input), each line as typed at the prompt. */
+    private static int script(Framework framework, ServiceReference<?> processor, String script, PrintStream out)
+            throws Exception {
+        try (GogoSession session = new GogoSession(framework.getBundleContext(), processor, out, System.err);
+             BufferedReader in = script.equals("-")
+                     ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+                     : Files.newBufferedReader(Path.of(script))) {
+            return session.runAll(in, framework) ? 0 : 1;
+        }
     }
 
     /** Creates (or updates) the factory configuration io.pipelane.endpoint~demo through Config Admin. */
-    private static void configureDemoEndpoint(BundleContext context, String uri) throws Exception {
-        ServiceReference<?> ref = waitForService(context, "(objectClass=org.osgi.service.cm.ConfigurationAdmin)",
+    private static void configureDemoEndpoint(Framework framework, String uri) throws Exception {
+        ServiceReference<?> ref = waitForService(framework, "(objectClass=org.osgi.service.cm.ConfigurationAdmin)",
                 "Config Admin");
+        if (ref == null) return; // stopped meanwhile
+        BundleContext context = framework.getBundleContext();
         Object admin = context.getService(ref);
         Class<?> adminType = ref.getBundle().loadClass("org.osgi.service.cm.ConfigurationAdmin");
         Object configuration = adminType.getMethod("getFactoryConfiguration", String.class, String.class, String.class)
@@ -197,11 +278,23 @@ public final class Main {
         context.ungetService(ref);
     }
 
-    private static ServiceReference<?> waitForService(BundleContext context, String filter, String what)
+    /**
+     * Waits for a service; {@code null} when the framework stops meanwhile ({@code stop 0} or Ctrl-C: no error).
+     *
+     * @throws IllegalStateException when it is not there within {@link #WAIT_MS}
+     */
+    private static ServiceReference<?> waitForService(Framework framework, String filter, String what)
             throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
         while (true) {
-            ServiceReference<?>[] refs = context.getAllServiceReferences(null, filter);
+            BundleContext context = framework.getBundleContext();
+            if (context == null || framework.getState() != Bundle.ACTIVE) return null;
+            ServiceReference<?>[] refs;
+            try {
+                refs = context.getAllServiceReferences(null, filter);
+            } catch (IllegalStateException stopping) {
+                return null;
+            }
             if (refs != null && refs.length > 0) return refs[0];
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("gave up waiting " + WAIT_MS + " ms for " + what + " " + filter);

@@ -45,7 +45,7 @@ import java.util.concurrent.CompletionException;
  * they were placed.
  */
 final class Pool {
-    private static final System.Logger LOG = System.getLogger("io.pipelane");
+    private static final System.Logger LOG = io.pipelane.internal.log.Logs.logger(Pool.class);
 
     enum State { OPEN, CLOSED, REMOVED }
 

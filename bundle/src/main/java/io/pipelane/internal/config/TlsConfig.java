@@ -279,7 +279,7 @@ public final class TlsConfig {
         for (String k : List.of(TRUSTSTORE, TRUSTSTORE_TYPE, TRUSTSTORE_PASSWORD, KEYSTORE, KEYSTORE_TYPE,
                 KEYSTORE_PASSWORD, KEY_PASSWORD, KEY_ALIAS, PROTOCOLS, CIPHER_SUITES, HOSTNAME_VERIFICATION)) {
             if (!v.has(k)) continue;
-            out.put(k, SECRETS.contains(k) ? "********" : String.join(",", v.list(k)));
+            out.put(k, SECRETS.contains(k) ? CacheKeys.MASK : String.join(",", v.list(k)));
         }
         return out;
     }

@@ -68,7 +68,7 @@ import java.util.function.Consumer;
  * field marked "guarded" is read and written under {@code lock}; no I/O and no application code runs under it.
  */
 final class HttpConnection implements Connection, Watchdog.Watched, Connector.Progress {
-    private static final System.Logger LOG = System.getLogger("io.pipelane");
+    private static final System.Logger LOG = io.pipelane.internal.log.Logs.logger(HttpConnection.class);
 
     /** The phases of connecting, for their timeouts. */
     enum ConnectPhase { TCP, TLS_HANDSHAKE, DONE }

@@ -51,7 +51,7 @@ final class IoExecutors {
         } catch (ClassNotFoundException | NoSuchMethodException e) {
             return null; // before Java 21
         } catch (Throwable e) {
-            System.getLogger("io.pipelane").log(System.Logger.Level.WARNING,
+            io.pipelane.internal.log.Logs.logger(IoExecutors.class).log(System.Logger.Level.WARNING,
                     "virtual threads unavailable, using platform threads", e);
             return null;
         }

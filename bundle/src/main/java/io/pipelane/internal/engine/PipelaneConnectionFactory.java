@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * connections already open keep theirs. Its {@link #events()} reach the listeners of its connections and caches.
  */
 public final class PipelaneConnectionFactory implements ConnectionFactory, CacheEvents.HasEvents {
-    private static final System.Logger LOG = System.getLogger("io.pipelane");
+    private static final System.Logger LOG = io.pipelane.internal.log.Logs.logger(PipelaneConnectionFactory.class);
 
     private volatile ConnectionOptions defaultOptions;
     private volatile Map<String, NamedEndpoint> endpoints;

@@ -86,7 +86,7 @@ final class Watchdog {
                 try {
                     w.checkTimeouts(now);
                 } catch (RuntimeException e) {
-                    System.getLogger("io.pipelane").log(System.Logger.Level.ERROR, "timeout check failed", e);
+                    io.pipelane.internal.log.Logs.logger(Watchdog.class).log(System.Logger.Level.ERROR, "timeout check failed", e);
                 }
             }
         }

@@ -62,7 +62,7 @@ import org.osgi.service.component.annotations.Deactivate;
 public final class PipelaneCore implements PipelaneRuntime {
     public static final String PID = "io.pipelane";
     public static final String ENDPOINTS_PROPERTY = "endpoints";
-    static final System.Logger LOG = System.getLogger("io.pipelane");
+    static final System.Logger LOG = io.pipelane.internal.log.Logs.logger(PipelaneCore.class);
 
     private final BundleContext context;
     private final PipelaneConnectionFactory engine;

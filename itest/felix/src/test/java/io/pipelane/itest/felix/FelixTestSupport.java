@@ -10,7 +10,11 @@ import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import io.pipelane.ConnectionFactory;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -23,6 +27,9 @@ import java.util.logging.Logger;
 
 import javax.inject.Inject;
 
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
 import org.osgi.framework.Bundle;
@@ -64,6 +71,7 @@ public abstract class FelixTestSupport {
                 mavenBundle("org.apache.felix", "org.apache.felix.scr").versionAsInProject(),
                 mavenBundle("org.apache.felix", "org.apache.felix.configadmin").versionAsInProject(),
                 mavenBundle("org.apache.felix", "org.apache.felix.metatype").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.gogo.runtime").versionAsInProject(),
                 bundle(new File(bundle).toURI().toString()),
                 junitBundles());
     }
@@ -207,25 +215,58 @@ public abstract class FelixTestSupport {
         return names;
     }
 
-    /** Calls a console command (the service registered with osgi.command.scope=pipelane) as Gogo would. */
+    /**
+     * Runs {@code pipelane:<function> <args...>} in a Gogo command session, as a user types it, and returns what
+     * it printed to the session's output (the commands print; they return nothing).
+     *
+     * @throws Exception the command's failure, as Gogo reports it
+     */
     protected Object command(String function, Object... args) throws Exception {
-        ServiceReference<?>[] refs = context.getServiceReferences((String) null, "(osgi.command.scope=pipelane)");
-        assertNotNull("the pipelane console commands are registered", refs);
-        Object commands = context.getService(refs[0]);
-        try {
-            for (java.lang.reflect.Method m : commands.getClass().getMethods()) {
-                if (m.getName().equals(function) && m.getParameterCount() == args.length) {
-                    try {
-                        return m.invoke(commands, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
-                        if (e.getCause() instanceof Exception) throw (Exception) e.getCause();
-                        throw e;
-                    }
-                }
-            }
-            throw new AssertionError("no command " + function + " with " + args.length + " arguments");
-        } finally {
-            context.ungetService(refs[0]);
+        StringBuilder line = new StringBuilder("pipelane:").append(function);
+        for (Object a : args) line.append(' ').append(a);
+        return session(line.toString());
+    }
+
+    /** Runs a command line in a new Gogo session; returns its output (and its value, if it returned one). */
+    protected String session(String commandLine) throws Exception {
+        ConsoleRun run = run(commandLine);
+        if (run.failure != null) throw run.failure;
+        return run.output;
+    }
+
+    /** What a command line printed, and how it failed (null when it did not). */
+    protected static final class ConsoleRun {
+        final String output;
+        final Exception failure;
+
+        ConsoleRun(String output, Exception failure) {
+            this.output = output;
+            this.failure = failure;
         }
+    }
+
+    /** Runs a command line in a new Gogo session, as a user types it (the commands print to the session). */
+    protected ConsoleRun run(String commandLine) throws Exception {
+        ServiceReference<CommandProcessor> ref = null;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+        while ((ref = context.getServiceReference(CommandProcessor.class)) == null
+                || context.getServiceReferences((String) null, "(osgi.command.scope=pipelane)") == null) {
+            if (System.nanoTime() > deadline) throw new AssertionError("Gogo or the pipelane commands are missing");
+            Thread.sleep(10);
+        }
+        CommandProcessor processor = context.getService(ref);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        Exception failure = null;
+        try (CommandSession s = processor.createSession(new ByteArrayInputStream(new byte[0]), out, out)) {
+            Object value = s.execute(commandLine);
+            if (value != null) out.println(s.format(value, Converter.INSPECT));
+        } catch (Exception e) {
+            failure = e;
+        } finally {
+            out.flush();
+            context.ungetService(ref);
+        }
+        return new ConsoleRun(bytes.toString(StandardCharsets.UTF_8), failure);
     }
 }

@@ -4,6 +4,8 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -84,21 +86,30 @@ public class PipelaneFelixIT extends FelixTestSupport {
     public void theBundleResolvesWithOnlyItsDeclaredImports() throws Exception {
         Bundle bundle = pipelaneBundle();
         assertEquals(Bundle.ACTIVE, bundle.getState());
-        // Runtime imports: the JDK, the OSGi framework, and jakarta.inject optionally.
+        // Runtime imports: the JDK, the OSGi framework, and optionally jakarta.inject, Gogo's annotations and the
+        // OSGi Log Service API.
         String imports = bundle.getHeaders().get(Constants.IMPORT_PACKAGE);
         for (String clause : imports.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)")) {
             String pkg = clause.split(";")[0].trim();
             if (pkg.startsWith("java.") || pkg.startsWith("javax.")) continue;
-            if (pkg.equals("jakarta.inject")) {
+            if (pkg.equals("jakarta.inject") || pkg.equals("org.apache.felix.service.command")
+                    || pkg.equals("org.osgi.service.log")) {
                 assertTrue(clause, clause.contains("resolution:=optional"));
                 continue;
             }
             assertTrue("unexpected import " + clause, pkg.equals("org.osgi.framework")
                     || pkg.equals("org.osgi.util.tracker"));
         }
-        // jakarta.inject is not installed here, and every package wire goes to the framework itself.
+        // jakarta.inject is not installed here, and every package wire but Gogo's and the Log Service's goes to
+        // the framework itself.
         BundleWiring wiring = bundle.adapt(BundleWiring.class);
         for (BundleWire w : wiring.getRequiredWires("osgi.wiring.package")) {
+            Object pkg = w.getCapability().getAttributes().get("osgi.wiring.package");
+            if ("org.apache.felix.service.command".equals(pkg) || "org.osgi.service.log".equals(pkg)) {
+                assertEquals(pkg.equals("org.osgi.service.log") ? "org.osgi.service.log" : "org.apache.felix.gogo.runtime",
+                        w.getProvider().getBundle().getSymbolicName());
+                continue;
+            }
             assertEquals("package " + w.getCapability().getAttributes() + " comes from the framework",
                     0, w.getProvider().getBundle().getBundleId());
         }
@@ -231,7 +242,7 @@ public class PipelaneFelixIT extends FelixTestSupport {
             }
             await("the error is logged", () -> log.contains("ERROR", "io.pipelane.tls~local", "key 'truststore'"));
             String listing = (String) command("endpoints");
-            assertTrue(listing, listing.contains("truststore.password=********"));
+            assertTrue(listing, listing.contains("truststore.password=****"));
             for (String m : log.messages()) {
                 assertFalse("a password in the log: " + m, m.contains(TestServers.Certificate.TRUST_PASSWORD));
             }
@@ -297,6 +308,10 @@ public class PipelaneFelixIT extends FelixTestSupport {
             assertTrue(invalid, invalid.contains("Defaults (io.pipelane): INVALID, not applied: io.pipelane: key "
                     + "'maxPipelineDepth': 'zero' is not a whole number"));
             assertTrue(invalid, invalid.contains("in force: the last valid io.pipelane"));
+            // One record for one bad value (issue 14), none per endpoint.
+            List<String> errors = new ArrayList<>();
+            for (String m : log.messages()) if (m.startsWith("ERROR") && m.contains("maxPipelineDepth")) errors.add(m);
+            assertEquals(errors.toString(), 1, errors.size());
             defaults.update(dict("maxPipelineDepth", "16"));
             await("the fixed defaults apply", () -> factory.defaultOptions().maxPipelineDepth() == 16);
             ConnectionFactory again = factory("plain");
@@ -314,7 +329,7 @@ public class PipelaneFelixIT extends FelixTestSupport {
     /** The pipeline depth a connection was created with, as the console's effective settings show. */
     private int depthOf(Connection c) throws Exception {
         String listing = (String) command("endpoints");
-        int i = listing.indexOf("plain (");
+        int i = listing.indexOf("plain: from ");
         int e = listing.indexOf("effective:", i);
         String line = listing.substring(e, listing.indexOf('\n', e));
         String v = line.substring(line.indexOf("maxPipelineDepth=") + "maxPipelineDepth=".length());
@@ -352,6 +367,46 @@ public class PipelaneFelixIT extends FelixTestSupport {
         } catch (UnknownEndpointException e) {
             assertTrue(e.getMessage().contains("'nowhere'"));
         }
+    }
+
+    /** Issue 14: help and usage instead of Gogo's "Cannot coerce"; the commands stay the same objects. */
+    @Test
+    public void consoleCommandsPrintTheirUsageForHelpAndWrongArguments() throws Exception {
+        ConsoleRun help = run("pipelane:get --help");
+        assertNull(String.valueOf(help.failure), help.failure);
+        assertTrue(help.output, help.output.startsWith("usage: pipelane:get <endpoint> <path> [count]\n"));
+        assertTrue(help.output, help.output.contains("count     how many GETs to send, 1 to 10000; default 1"));
+
+        for (String[] wrong : new String[][] {
+            {"pipelane:get", "pipelane:get: missing <endpoint>"},
+            {"pipelane:get demo", "pipelane:get: missing <path>"},
+            {"pipelane:get demo / many", "pipelane:get: <count> must be a number from 1 to 10000, not 'many'"},
+            {"pipelane:get demo / 0", "pipelane:get: <count> must be from 1 to 10000, not 0"},
+            {"pipelane:get demo / 2 3", "pipelane:get: unexpected argument '3'"},
+            {"pipelane:endpoints all", "pipelane:endpoints: unexpected argument 'all'"},
+            {"pipelane:connections -v", "pipelane:connections: unexpected argument '-v'"},
+            {"pipelane:cache a b", "pipelane:cache: unexpected argument 'b'"}}) {
+            ConsoleRun r = run(wrong[0]);
+            assertTrue(wrong[0] + " fails", r.failure instanceof IllegalArgumentException);
+            assertEquals(wrong[0], wrong[1], r.failure.getMessage());
+            String command = wrong[0].split(" ")[0];
+            assertTrue(wrong[0] + " prints the usage:\n" + r.output, r.output.startsWith("usage: " + command));
+            assertFalse(r.output, r.output.contains("Cannot coerce"));
+        }
+        for (String command : new String[] {"endpoints", "connections", "cache"}) {
+            ConsoleRun r = run("pipelane:" + command + " --help");
+            assertNull(command + ": " + r.failure, r.failure);
+            assertTrue(r.output, r.output.startsWith("usage: pipelane:" + command));
+        }
+
+        // Immediate components: the object Gogo calls is the same on every call, not re-created per call.
+        ServiceReference<?> get = context.getServiceReferences((String) null,
+                "(&(osgi.command.scope=pipelane)(osgi.command.function=get))")[0];
+        Object first = context.getService(get);
+        context.ungetService(get);
+        Object second = context.getService(get);
+        context.ungetService(get);
+        assertSame(first, second);
     }
 
     @Test

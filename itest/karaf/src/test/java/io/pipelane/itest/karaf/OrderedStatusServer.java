@@ -39,6 +39,7 @@ final class OrderedStatusServer implements AutoCloseable {
     private final Thread acceptor;
     private final AtomicInteger connections = new AtomicInteger();
     private final List<String> requestLines = new CopyOnWriteArrayList<>();
+    private final List<String> proxyAuthorizations = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final AtomicInteger pipelined = new AtomicInteger();
 
@@ -60,6 +61,11 @@ final class OrderedStatusServer implements AutoCloseable {
 
     int connections() {
         return connections.get();
+    }
+
+    /** The Proxy-Authorization values received (when this server stands in for a proxy). */
+    List<String> proxyAuthorizations() {
+        return new ArrayList<>(proxyAuthorizations);
     }
 
     List<String> requestLines() {
@@ -104,6 +110,8 @@ final class OrderedStatusServer implements AutoCloseable {
                         contentLength = Long.parseLong(lower.substring("content-length:".length()).trim());
                     } else if (lower.startsWith("connection:") && lower.contains("close")) {
                         close = true;
+                    } else if (lower.startsWith("proxy-authorization:")) {
+                        proxyAuthorizations.add(field.substring("proxy-authorization:".length()).trim());
                     }
                 }
                 in.skipNBytes(contentLength);

@@ -10,12 +10,12 @@ import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configure
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRuntimeFolder;
-import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
@@ -25,13 +25,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.security.KeyStore;
 import java.security.PrivilegedActionException;
 import java.security.PrivilegedExceptionAction;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -50,6 +53,12 @@ import org.apache.karaf.jaas.boot.principal.RolePrincipal;
 import org.apache.karaf.jaas.boot.principal.UserPrincipal;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.api.console.SessionFactory;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ChannelShell;
+import org.apache.sshd.client.channel.ClientChannelEvent;
+import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
+import org.apache.sshd.client.session.ClientSession;
 import org.junit.FixMethodOrder;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -57,8 +66,8 @@ import org.junit.runners.MethodSorters;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
-import org.ops4j.pax.exam.karaf.options.LogLevelOption.LogLevel;
 import org.ops4j.pax.exam.options.MavenArtifactUrlReference;
+import org.ops4j.pax.exam.options.extra.EnvironmentOption;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
@@ -83,6 +92,9 @@ public class PipelaneKarafIT {
     private static final String ENDPOINT = "itest";
     private static final String CONNECTION_FACTORY = "io.pipelane.ConnectionFactory";
     private static final Duration DEADLINE = Duration.ofSeconds(60);
+    private static final String SSH_USER = "itest";
+    private static final String ENV_VARIABLE = "PIPELANE_ITEST_SECRET";
+    private static final String ENV_SECRET = "s3cret-from-the-environment";
 
     @Inject
     private BundleContext bundleContext;
@@ -111,13 +123,14 @@ public class PipelaneKarafIT {
         MavenArtifactUrlReference karaf = maven().groupId("org.apache.karaf").artifactId("apache-karaf")
                 .type("tar.gz").versionAsInProject();
         String mvnCfg = "etc/org.ops4j.pax.url.mvn.cfg";
+        int sshPort = freePort();
         return new Option[] {
             karafDistributionConfiguration().frameworkUrl(karaf).name("Apache Karaf").karafVersion("4.4")
                     .unpackDirectory(new File(required("pipelane.exam"))).useDeployFolder(false),
             // target/exam/<id>/data/log/karaf.log stays for a look after a failure.
             keepRuntimeFolder(),
             configureConsole().ignoreLocalConsole(),
-            logLevel(LogLevel.INFO),
+            // Karaf's own etc/org.ops4j.pax.logging.cfg (root level INFO), untouched: log:set must work on it.
             editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.defaultRepositories",
                     staging + "@id=pipelane.staging@snapshots,"
                     + "${karaf.home.uri}${karaf.default.repository}@id=system.repository@snapshots,"
@@ -127,7 +140,12 @@ public class PipelaneKarafIT {
             editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.repositories",
                     "https://repo1.maven.org/maven2@id=central"),
             // No fixed ports: another Karaf (or anything else) may hold 8101, 1099 or 44444.
-            editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", String.valueOf(freePort())),
+            editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", String.valueOf(sshPort)),
+            systemProperty("pipelane.sshPort").value(String.valueOf(sshPort)),
+            // A secret in the Karaf process's environment, for $[env:PIPELANE_ITEST_SECRET].
+            new EnvironmentOption(ENV_VARIABLE + "=" + ENV_SECRET),
+            // The operator the ssh sessions log in as (Karaf 4.4 ships with its users commented out).
+            editConfigurationFilePut("etc/users.properties", SSH_USER, SSH_USER + ",admin,manager,viewer,systembundles,ssh"),
             editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort",
                     String.valueOf(freePort())),
             editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort",
@@ -288,7 +306,7 @@ public class PipelaneKarafIT {
                     () -> endpointsOfFactory().contains("itest-tls"), this::diagnostics);
             String endpoints = execute("pipelane:endpoints");
             assertTrue("pipelane:endpoints shows the TLS context as valid:\n" + endpoints,
-                    Pattern.compile("(?m)^\\s*itest-tls \\(.*\\): OK$").matcher(endpoints).find());
+                    Pattern.compile("(?m)^  itest-tls: OK, from io\\.pipelane\\.tls~itest$").matcher(endpoints).find());
             assertTrue("pipelane:endpoints shows the endpoint's override:\n" + endpoints,
                     endpoints.contains("maxPipelineDepth=8"));
             assertFalse("pipelane:endpoints never shows a password:\n" + endpoints, endpoints.contains(password));
@@ -350,6 +368,185 @@ public class PipelaneKarafIT {
         assertTrue(example + " was installed by feature pipelane-example", Files.isRegularFile(example));
         await("endpoint 'example' from etc/io.pipelane.endpoint-example.cfg",
                 () -> endpointsOfFactory().contains("example"), this::diagnostics);
+    }
+
+    /**
+     * Issue 14: what an operator scripting Karaf sees. Every pipelane:* command through Karaf's sshd, one
+     * non-interactive exec per command ({@code ssh -p PORT user@host 'pipelane:get ...'}), prints its whole output:
+     * the commands print to the session, they return nothing Karaf's non-interactive mode would drop.
+     */
+    @Test
+    public void ea_everyCommandPrintsItsOutputThroughANonInteractiveSshSession() throws Exception {
+        installPipelane();
+        try (OrderedStatusServer server = new OrderedStatusServer()) {
+            writeEtcFile("io.pipelane.endpoint-ssh.cfg", "name = ssh\nuri = " + server.uri() + "\n");
+            await("endpoint 'ssh'", () -> endpointsOfFactory().contains("ssh"), this::diagnostics);
+            awaitCommands("endpoints", "connections", "get", "cache");
+
+            SshResult endpoints = ssh("pipelane:endpoints");
+            endpoints.assertSucceeded();
+            assertTrue(endpoints.out, endpoints.out.startsWith("ConnectionFactory service: offered"));
+            assertTrue(endpoints.out, Pattern.compile("(?m)^ssh\\s+" + Pattern.quote(server.uri()) + "\\s+-\\s+OK$")
+                    .matcher(endpoints.out).find());
+
+            SshResult get = ssh("pipelane:get ssh / 4");
+            get.assertSucceeded();
+            assertEquals(get.out, List.of(200, 201, 202, 203), statuses(get.out));
+            assertTrue("the summary line is printed too:\n" + get.out, Pattern.compile(
+                    "(?m)^4 request\\(s\\) to ssh \\(" + Pattern.quote(server.uri()) + "/\\) on one connection, "
+                    + "pipelined in [0-9.]+ ms: 1 x 200, 1 x 201, 1 x 202, 1 x 203$").matcher(get.out).find());
+
+            SshResult connections = ssh("pipelane:connections");
+            connections.assertSucceeded();
+            assertEquals("No live connections.\n", connections.out);
+
+            SshResult cache = ssh("pipelane:cache");
+            cache.assertSucceeded();
+            assertEquals("No connection cache in use (a consumer bundle gets one with ConnectionFactory.cache()).\n",
+                    cache.out);
+
+            // Help: Karaf's "help pipelane:get" runs "pipelane:get --help"; it prints on a terminal only (as for
+            // Karaf's own commands), so it is checked in a login shell with a pseudo-terminal, as an operator types it.
+            String help = sshShell("help pipelane:get");
+            assertTrue(help, help.contains("usage: pipelane:get <endpoint> <path> [count]"));
+            assertTrue(help, help.contains("endpoint  the name of a configured endpoint"));
+            assertTrue(help, help.contains("count     how many GETs to send, 1 to 10000; default 1"));
+            SshResult usage = ssh("pipelane:get --help");
+            usage.assertSucceeded();
+            assertTrue(usage.out, usage.out.startsWith("usage: pipelane:get <endpoint> <path> [count]\n"));
+            // The description the command list of "help" shows: the commands' @Descriptor.
+            for (String name : new String[] {"endpoints", "connections", "get", "cache"}) {
+                String description = sessionFactory.getRegistry().getCommand("pipelane", name).getDescription();
+                assertTrue(name + ": " + description, description != null && description.length() > 20
+                        && !description.equals(name));
+            }
+
+            // Wrong or missing arguments: the usage and an error naming the problem, never Gogo's coercion error.
+            for (String wrong : new String[] {"pipelane:get", "pipelane:get ssh / many", "pipelane:endpoints now"}) {
+                SshResult r = ssh(wrong);
+                assertTrue(wrong + " fails: " + r, r.exitStatus != null && r.exitStatus != 0);
+                assertTrue(r.toString(), r.out.startsWith("usage: " + wrong.split(" ")[0]));
+                assertFalse(r.toString(), (r.out + r.err).contains("Cannot coerce"));
+            }
+            // Karaf prints the error after the usage, on the session's output.
+            SshResult missing = ssh("pipelane:get");
+            assertTrue(missing.toString(), missing.out.contains("Error executing command: ")
+                    && missing.out.contains("pipelane:get: missing <endpoint>"));
+        } finally {
+            Files.deleteIfExists(etcFile("io.pipelane.endpoint-ssh.cfg"));
+        }
+    }
+
+    /**
+     * Issues 13 and 14: Pipelane's records reach Karaf's log through the OSGi Log Service, under io.pipelane.*
+     * logger names and attributed to the Pipelane bundle; log:set levels apply to them.
+     */
+    @Test
+    public void eb_recordsShowInLogDisplayUnderThePipelaneBundleAndFollowLogSet() throws Exception {
+        installPipelane();
+        Bundle pipelane = bundle("io.pipelane");
+        try (OrderedStatusServer server = new OrderedStatusServer()) {
+            // A warning end to end: a key Pipelane does not know, in a file in etc/.
+            writeEtcFile("io.pipelane.endpoint-logged.cfg", "name = logged\nuri = " + server.uri()
+                    + "\npipelineDepth = 4\n");
+            await("endpoint 'logged'", () -> endpointsOfFactory().contains("logged"), this::diagnostics);
+            String warning = "io.pipelane.endpoint~logged: key 'pipelineDepth' is not a Pipelane key and is ignored";
+            String bundle = " | " + pipelane.getBundleId() + " - io.pipelane - ";
+            await("the warning in log:display", () -> logDisplay().contains(warning), this::logDisplay);
+            String line = logDisplay().lines().filter(l -> l.contains(warning)).findFirst().orElseThrow();
+            assertTrue("a WARN record of logger io.pipelane.*, attributed to the Pipelane bundle:\n" + line,
+                    line.startsWith("WARN  | io.pipelane.") && line.contains(bundle));
+
+            // DEBUG on: a connection's records appear (logger io.pipelane.internal.engine.HttpConnection)...
+            ssh("log:set DEBUG io.pipelane").assertSucceeded();
+            ssh("pipelane:get logged / 1").assertSucceeded();
+            await("a DEBUG record of the connection", () -> logDisplay().lines().anyMatch(l -> l.startsWith(
+                    "DEBUG | io.pipelane.internal.engine.HttpConnection" + bundle) && l.contains(" connected: ")),
+                    this::logDisplay);
+            // ...and off again: none.
+            ssh("log:set INFO io.pipelane").assertSucceeded();
+            ssh("log:clear").assertSucceeded();
+            ssh("pipelane:get logged / 1").assertSucceeded();
+            assertFalse(logDisplay(), logDisplay().contains(" connected: "));
+        } finally {
+            ssh("log:set DEFAULT io.pipelane");
+            Files.deleteIfExists(etcFile("io.pipelane.endpoint-logged.cfg"));
+        }
+    }
+
+    /**
+     * Issue 14: secrets the Karaf way. The configuration files hold placeholders that Felix Config Admin's
+     * interpolation plugin (booted by Karaf 4.4) fills in when it delivers the configuration: {@code $[env:NAME]}
+     * from the Karaf process's environment, {@code $[secret:FILE]} from a file in etc/. Pipelane receives the
+     * values (a trust store opens only with the right password; the proxy receives the right credentials), while
+     * etc/ and Config Admin's stored configuration keep only the placeholders.
+     */
+    @Test
+    public void ec_secretsComeFromTheEnvironmentOrAFileThroughConfigAdminInterpolation() throws Exception {
+        installPipelane();
+        String fromEnv = System.getenv(ENV_VARIABLE);
+        assertEquals("the environment of the Karaf process (see config())", ENV_SECRET, fromEnv);
+        String fromFile = "s3cret-from-a-file";
+        Path data = Paths.get(System.getProperty("karaf.data"));
+        Path envStore = trustStore(data.resolve("itest-env.p12"), fromEnv);
+        Path fileStore = trustStore(data.resolve("itest-file.p12"), fromFile);
+        List<String> files = List.of("io.pipelane.tls-fromenv.cfg", "io.pipelane.tls-fromfile.cfg",
+                "io.pipelane.tls-unset.cfg", "io.pipelane.endpoint-viaproxy.cfg", "pipelane-itest-password");
+        try (OrderedStatusServer proxy = new OrderedStatusServer()) {
+            // The secret file: in etc/, Karaf's secrets folder (org.apache.felix.configadmin.plugin.interpolation.secretsdir).
+            writeEtcFile("pipelane-itest-password", fromFile);
+            writeEtcFile("io.pipelane.tls-fromenv.cfg", "name = fromenv\ntruststore = " + envStore
+                    + "\ntruststore.type = PKCS12\ntruststore.password = $[env:PIPELANE_ITEST_SECRET]\n");
+            writeEtcFile("io.pipelane.tls-fromfile.cfg", "name = fromfile\ntruststore = " + fileStore
+                    + "\ntruststore.type = PKCS12\ntruststore.password = $[secret:pipelane-itest-password]\n");
+            // The control: a variable that is not set leaves the placeholder, which opens nothing.
+            writeEtcFile("io.pipelane.tls-unset.cfg", "name = unset\ntruststore = " + envStore
+                    + "\ntruststore.type = PKCS12\ntruststore.password = $[env:PIPELANE_ITEST_NOT_SET]\n");
+            writeEtcFile("io.pipelane.endpoint-viaproxy.cfg", "name = viaproxy\nuri = http://origin.invalid:8080\n"
+                    + "proxy.host = 127.0.0.1\nproxy.port = " + URI.create(proxy.uri()).getPort()
+                    + "\nproxy.user = app\nproxy.password = $[env:PIPELANE_ITEST_SECRET]\n");
+            await("the TLS contexts and the endpoint", () -> {
+                String e = ssh("pipelane:endpoints").out;
+                return e.contains("  fromenv: ") && e.contains("  fromfile: ") && e.contains("  unset: ")
+                        && endpointsOfFactory().contains("viaproxy");
+            }, () -> ssh("pipelane:endpoints").out);
+
+            SshResult endpoints = ssh("pipelane:endpoints");
+            assertTrue(endpoints.out, endpoints.out.contains("  fromenv: OK, from io.pipelane.tls~fromenv\n"));
+            assertTrue(endpoints.out, endpoints.out.contains("  fromfile: OK, from io.pipelane.tls~fromfile\n"));
+            assertTrue(endpoints.out, endpoints.out.contains("  unset: INVALID, from io.pipelane.tls~unset\n"));
+            assertTrue(endpoints.out, endpoints.out.contains("  proxy: " + proxy.uri() + ", user app, password ****\n"));
+            assertFalse(endpoints.out, endpoints.out.contains(fromEnv) || endpoints.out.contains(fromFile));
+
+            ssh("pipelane:get viaproxy / 1").assertSucceeded();
+            assertEquals(List.of("GET http://origin.invalid:8080/ HTTP/1.1"), proxy.requestLines());
+            assertEquals(List.of("Basic " + Base64.getEncoder().encodeToString(("app:" + fromEnv)
+                    .getBytes(StandardCharsets.UTF_8))), proxy.proxyAuthorizations());
+
+            // Stored: the placeholders only (the files in etc/ and Config Admin's configuration)...
+            org.osgi.service.cm.Configuration stored = configurationAdmin.listConfigurations(
+                    "(service.pid=io.pipelane.tls~fromfile)")[0];
+            assertEquals("$[secret:pipelane-itest-password]", stored.getProperties().get("truststore.password"));
+            // ...while config:list shows the configuration as delivered, the value filled in (what the README says).
+            String listed = ssh("config:list \"(service.pid=io.pipelane.tls~fromfile)\"").out;
+            assertTrue(listed, listed.contains("truststore.password = " + fromFile));
+        } finally {
+            for (String f : files) Files.deleteIfExists(etcFile(f));
+        }
+    }
+
+    /** A PKCS12 trust store (one certificate of the JDK's) that opens only with {@code password}. */
+    private static Path trustStore(Path file, String password) throws Exception {
+        KeyStore jdk = KeyStore.getInstance(Paths.get(System.getProperty("java.home"), "lib", "security", "cacerts")
+                .toFile(), "changeit".toCharArray());
+        String alias = jdk.aliases().nextElement();
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setCertificateEntry(alias, jdk.getCertificate(alias));
+        try (OutputStream out = Files.newOutputStream(file)) {
+            store.store(out, password.toCharArray());
+        }
+        return file;
     }
 
     @Test
@@ -443,6 +640,107 @@ public class PipelaneKarafIT {
         // A transcript in the test's output file (target/failsafe-reports/*-output.txt).
         System.out.println("karaf@root()> " + command + "\n" + output + (failure == null ? "" : "Error: " + failure + "\n"));
         return new Outcome(output, failure);
+    }
+
+    /** Karaf's log, one record a line: level, logger, bundle (id - symbolic name - version), message. */
+    private String logDisplay() throws Exception {
+        SshResult r = ssh("log:display -p '%-5p | %c | %X{bundle.id} - %X{bundle.name} - %X{bundle.version} | %m%n'");
+        r.assertSucceeded();
+        return withoutEscapes(r.out);
+    }
+
+    /**
+     * Types {@code line} in an interactive login shell (a pseudo-terminal, as {@code ssh -t} gives), then logs
+     * out; returns what the terminal showed, without its escape sequences.
+     */
+    private static String sshShell(String line) throws Exception {
+        int port = Integer.parseInt(System.getProperty("pipelane.sshPort"));
+        try (SshClient client = SshClient.setUpDefaultClient()) {
+            client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+            client.start();
+            try (ClientSession s = client.connect(SSH_USER, "127.0.0.1", port).verify(Duration.ofSeconds(30))
+                    .getSession()) {
+                s.addPasswordIdentity(SSH_USER);
+                s.auth().verify(Duration.ofSeconds(30));
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                try (ChannelShell shell = s.createShellChannel()) {
+                    shell.setPtyColumns(200);
+                    shell.setIn(new ByteArrayInputStream((line + "\nlogout\n").getBytes(StandardCharsets.UTF_8)));
+                    shell.setOut(out);
+                    shell.setErr(out);
+                    shell.open().verify(Duration.ofSeconds(30));
+                    shell.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), DEADLINE.multipliedBy(2).toMillis());
+                }
+                String text = withoutEscapes(out.toString(StandardCharsets.UTF_8));
+                System.out.println("$ ssh -t -p " + port + " " + SSH_USER + "@127.0.0.1 <<< '" + line + "'\n" + text);
+                return text;
+            }
+        }
+    }
+
+    /** Text without the terminal's colour and cursor escape sequences, and without carriage returns. */
+    private static String withoutEscapes(String text) {
+        return text.replaceAll("\u001B\\[[0-9;?]*[a-zA-Z]", "").replace("\r", "");
+    }
+
+    /** What one ssh exec printed on its standard output and error, and its exit status. */
+    private static final class SshResult {
+        final String out;
+        final String err;
+        final Integer exitStatus;
+
+        SshResult(String out, String err, Integer exitStatus) {
+            this.out = out;
+            this.err = err;
+            this.exitStatus = exitStatus;
+        }
+
+        void assertSucceeded() {
+            assertEquals("exit status of the ssh command: " + this, Integer.valueOf(0), exitStatus);
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exitStatus + "\n--- out ---\n" + out + "--- err ---\n" + err;
+        }
+    }
+
+    /**
+     * Runs one command the way {@code ssh -p <port> itest@127.0.0.1 '<command>'} does: a non-interactive exec
+     * channel to Karaf's sshd (no terminal), so only what the command prints to the session reaches the client.
+     */
+    private static SshResult ssh(String command) throws Exception {
+        int port = Integer.parseInt(System.getProperty("pipelane.sshPort"));
+        try (SshClient client = SshClient.setUpDefaultClient()) {
+            client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+            client.start();
+            long deadline = System.nanoTime() + DEADLINE.toNanos();
+            ClientSession session = null;
+            while (session == null) {
+                try {
+                    session = client.connect(SSH_USER, "127.0.0.1", port).verify(Duration.ofSeconds(30)).getSession();
+                } catch (IOException notYetListening) {
+                    if (System.nanoTime() > deadline) throw notYetListening;
+                    Thread.sleep(200);
+                }
+            }
+            try (ClientSession s = session) {
+                s.addPasswordIdentity(SSH_USER);
+                s.auth().verify(Duration.ofSeconds(30));
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                ByteArrayOutputStream err = new ByteArrayOutputStream();
+                try (ChannelExec exec = s.createExecChannel(command)) {
+                    exec.setOut(out);
+                    exec.setErr(err);
+                    exec.open().verify(Duration.ofSeconds(30));
+                    exec.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), DEADLINE.multipliedBy(2).toMillis());
+                    SshResult r = new SshResult(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
+                            exec.getExitStatus());
+                    System.out.println("$ ssh -p " + port + " " + SSH_USER + "@127.0.0.1 '" + command + "'\n" + r);
+                    return r;
+                }
+            }
+        }
     }
 
     private static Subject administrator() {
