@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
  * end it; the thread then ends after the listener's current call returns.
  */
 public final class ListenerQueue {
-    private static final System.Logger LOG = System.getLogger("io.pipelane.listener");
+    private static final System.Logger LOG = io.pipelane.internal.log.Logs.logger(ListenerQueue.class);
     /** Marks the end of the queue; never delivered. */
     private static final ConnectionEvent STOP = new ConnectionEvent.LimitLearned("", 0, "", 0, "stop");
 

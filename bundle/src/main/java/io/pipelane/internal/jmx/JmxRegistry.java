@@ -25,7 +25,7 @@ import javax.management.ObjectName;
  */
 public final class JmxRegistry {
     public static final String DOMAIN = "io.pipelane";
-    private static final System.Logger LOG = System.getLogger("io.pipelane.jmx");
+    private static final System.Logger LOG = io.pipelane.internal.log.Logs.logger(JmxRegistry.class);
 
     private final MBeanServer server;
     private final Statistics statistics;
