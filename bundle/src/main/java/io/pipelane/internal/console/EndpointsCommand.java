@@ -49,7 +49,7 @@ public final class EndpointsCommand {
         if (r.defaultsError() != null) {
             out.append("Defaults (io.pipelane): INVALID, not applied: ").append(r.defaultsError()).append('\n');
             out.append("  in force: ").append(r.defaultsInForce())
-                    .append(", until the configuration is fixed or deleted\n");
+                    .append(" (fix or delete the configuration to recover)\n");
         }
         out.append(r.defaultsError() != null ? "Defaults in force: " : "Defaults (io.pipelane): ")
                 .append(Text.settings(OptionKeys.describe(r.defaults()))).append('\n');

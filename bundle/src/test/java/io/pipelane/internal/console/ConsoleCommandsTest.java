@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * What the console shows of configurations: each error with its PID and key, the defaults in force, and never a
  * secret. The commands run over the real core in a real framework.
  */
-class PipelaneCommandsTest {
+class ConsoleCommandsTest {
     private static final String PROXY_PASSWORD = "console-proxy-pw";
     private static final String URI_PASSWORD = "console-uri-pw";
     private static final String STORE_PASSWORD = "console-store-pw";
@@ -29,13 +29,17 @@ class PipelaneCommandsTest {
     Path storage;
     private RealFramework framework;
     private PipelaneRuntime runtime;
-    private PipelaneCommands commands;
+    private EndpointsCommand endpoints;
+    private GetCommand get;
+    private CacheCommand cache;
 
     @BeforeEach
     void start() throws Exception {
         framework = new RealFramework(storage);
         runtime = new io.pipelane.internal.osgi.PipelaneCore(framework.context());
-        commands = new PipelaneCommands(runtime);
+        endpoints = new EndpointsCommand(runtime);
+        get = new GetCommand(runtime);
+        cache = new CacheCommand(runtime);
     }
 
     @AfterEach
@@ -57,7 +61,7 @@ class PipelaneCommandsTest {
                 "http://127.0.0.1:1", "maxPipelineDepth", "0"));
         runtime.putTls("io.pipelane.tls~t", config("io.pipelane.tls~t", "truststore", "/nonexistent.p12",
                 "truststore.password", STORE_PASSWORD));
-        String listing = commands.endpoints();
+        String listing = endpoints.text();
         assertTrue(listing.contains("io.pipelane.endpoint~depth: key 'maxPipelineDepth': 0 is less than 1"), listing);
         assertTrue(listing.contains("io.pipelane.endpoint~creds: key 'uri': invalid endpoint URI "
                 + "'https://****@127.0.0.1:1'"), listing);
@@ -68,22 +72,22 @@ class PipelaneCommandsTest {
             assertFalse(listing.contains(secret), listing);
         }
         UnknownEndpointException e = assertThrows(UnknownEndpointException.class,
-                () -> commands.get("https://u:" + URI_PASSWORD + "@h", "/"));
+                () -> get.get("https://u:" + URI_PASSWORD + "@h", "/"));
         assertFalse(e.getMessage().contains(URI_PASSWORD), e.getMessage());
-        assertFalse(commands.cache("https://u:" + URI_PASSWORD + "@h").contains(URI_PASSWORD));
+        assertFalse(cache.text("https://u:" + URI_PASSWORD + "@h").contains(URI_PASSWORD));
     }
 
     @Test
     void endpointsShowsAnInvalidDefaultsConfigurationAndTheDefaultsInForce() {
         runtime.defaults(config("io.pipelane", "connectTimeout", "3s"), null);
         runtime.defaults(config("io.pipelane", "connectTimeout", "999999999d"), null);
-        String listing = commands.endpoints();
+        String listing = endpoints.text();
         assertTrue(listing.contains("Defaults (io.pipelane): INVALID, not applied: io.pipelane: key 'connectTimeout': "
                 + "999999999d is more than 365d"), listing);
         assertTrue(listing.contains("in force: the last valid io.pipelane (fix or delete the configuration to "
                 + "recover)"), listing);
         assertTrue(listing.contains("Defaults in force: persistence=AUTO, connectTimeout=3s"), listing);
         runtime.defaults(null, null);
-        assertFalse(commands.endpoints().contains("INVALID"), "deleting it recovers");
+        assertFalse(endpoints.text().contains("INVALID"), "deleting it recovers");
     }
 }
