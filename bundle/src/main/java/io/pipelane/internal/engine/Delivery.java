@@ -24,7 +24,7 @@ import java.util.concurrent.RejectedExecutionException;
  * </pre>
  */
 final class Delivery implements Executor {
-    private static final System.Logger LOG = System.getLogger("io.pipelane");
+    private static final System.Logger LOG = io.pipelane.internal.log.Logs.logger(Delivery.class);
     /** How long one completion may run before the rest of the queue goes on without it. */
     static final long STUCK_MILLIS = 1000;
 
