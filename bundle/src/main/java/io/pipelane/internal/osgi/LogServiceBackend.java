@@ -65,25 +65,26 @@ public final class LogServiceBackend implements Logs.Backend {
     @Override
     public void log(String logger, System.Logger.Level level, String message, Throwable thrown) {
         Logger l = logger(logger);
-        // The Log Service takes a Throwable as the last argument as the record's exception; "{}" keeps a message
-        // containing braces from being read as a format.
-        Object[] args = thrown == null ? new Object[] {message} : new Object[] {message, thrown};
+        // The message is the record's whole text (LogEntry.getMessage() shows it as is): a "{}" in it is escaped so
+        // the Log Service does not read it as a placeholder; a Throwable as the last argument is the exception.
+        String text = String.valueOf(message).replace("{}", "\\{}");
+        Object[] args = thrown == null ? new Object[0] : new Object[] {thrown};
         switch (level) {
             case ALL:
             case TRACE:
-                l.trace("{}", args);
+                l.trace(text, args);
                 break;
             case DEBUG:
-                l.debug("{}", args);
+                l.debug(text, args);
                 break;
             case INFO:
-                l.info("{}", args);
+                l.info(text, args);
                 break;
             case WARNING:
-                l.warn("{}", args);
+                l.warn(text, args);
                 break;
             case ERROR:
-                l.error("{}", args);
+                l.error(text, args);
                 break;
             default:
                 break;

@@ -37,6 +37,7 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -75,6 +76,10 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.log.LogEntry;
+import org.osgi.service.log.LogLevel;
+import org.osgi.service.log.LogListener;
+import org.osgi.service.log.LogReaderService;
 
 /**
  * Pipelane in a stock Apache Karaf, used the way a Karaf user does: add the features repository, run
@@ -439,39 +444,65 @@ public class PipelaneKarafIT {
 
     /**
      * Issues 13 and 14: Pipelane's records reach Karaf's log through the OSGi Log Service, under io.pipelane.*
-     * logger names and attributed to the Pipelane bundle; log:set levels apply to them.
+     * logger names and attributed to the Pipelane bundle; log:set levels apply to them. The records are read as
+     * Karaf's log receives them (the Log Service's LogReaderService, what log:display shows), and log:display's
+     * own output must show the warning.
      */
     @Test
     public void eb_recordsShowInLogDisplayUnderThePipelaneBundleAndFollowLogSet() throws Exception {
         installPipelane();
-        Bundle pipelane = bundle("io.pipelane");
+        List<LogEntry> records = new CopyOnWriteArrayList<>();
+        LogListener listener = records::add;
+        ServiceReference<LogReaderService> readerRef = bundleContext.getServiceReference(LogReaderService.class);
+        LogReaderService reader = bundleContext.getService(readerRef);
+        reader.addLogListener(listener);
         try (OrderedStatusServer server = new OrderedStatusServer()) {
             // A warning end to end: a key Pipelane does not know, in a file in etc/.
             writeEtcFile("io.pipelane.endpoint-logged.cfg", "name = logged\nuri = " + server.uri()
                     + "\npipelineDepth = 4\n");
             await("endpoint 'logged'", () -> endpointsOfFactory().contains("logged"), this::diagnostics);
             String warning = "io.pipelane.endpoint~logged: key 'pipelineDepth' is not a Pipelane key and is ignored";
-            String bundle = " | " + pipelane.getBundleId() + " - io.pipelane - ";
-            await("the warning in log:display", () -> logDisplay().contains(warning), this::logDisplay);
-            String line = logDisplay().lines().filter(l -> l.contains(warning)).findFirst().orElseThrow();
-            assertTrue("a WARN record of logger io.pipelane.*, attributed to the Pipelane bundle:\n" + line,
-                    line.startsWith("WARN  | io.pipelane.") && line.contains(bundle));
+            await("the warning in Karaf's log", () -> records.stream().anyMatch(r -> r.getMessage().equals(warning)),
+                    () -> describe(records));
+            LogEntry entry = records.stream().filter(r -> r.getMessage().equals(warning)).findFirst().orElseThrow();
+            assertEquals(describe(List.of(entry)), LogLevel.WARN, entry.getLogLevel());
+            assertEquals("the record carries the Pipelane bundle", "io.pipelane", entry.getBundle().getSymbolicName());
+            assertTrue(entry.getLoggerName(), entry.getLoggerName().startsWith("io.pipelane."));
 
             // DEBUG on: a connection's records appear (logger io.pipelane.internal.engine.HttpConnection)...
             ssh("log:set DEBUG io.pipelane").assertSucceeded();
             ssh("pipelane:get logged / 1").assertSucceeded();
-            await("a DEBUG record of the connection", () -> logDisplay().lines().anyMatch(l -> l.startsWith(
-                    "DEBUG | io.pipelane.internal.engine.HttpConnection" + bundle) && l.contains(" connected: ")),
-                    this::logDisplay);
+            await("a DEBUG record of the connection", () -> records.stream().anyMatch(r -> r.getLogLevel() == LogLevel.DEBUG
+                    && r.getLoggerName().equals("io.pipelane.internal.engine.HttpConnection")
+                    && r.getBundle().getSymbolicName().equals("io.pipelane") && r.getMessage().contains(" connected: ")),
+                    () -> describe(records));
             // ...and off again: none.
             ssh("log:set INFO io.pipelane").assertSucceeded();
-            ssh("log:clear").assertSucceeded();
+            records.clear();
             ssh("pipelane:get logged / 1").assertSucceeded();
-            assertFalse(logDisplay(), logDisplay().contains(" connected: "));
+            assertFalse(describe(records), records.stream().anyMatch(r -> r.getLogLevel() == LogLevel.DEBUG
+                    && r.getLoggerName().startsWith("io.pipelane.")));
+
+            // What an operator reads: log:display shows the warning.
+            SshResult display = ssh("log:display");
+            display.assertSucceeded();
+            assertTrue(display.out, withoutEscapes(display.out).contains(warning));
         } finally {
+            reader.removeLogListener(listener);
+            bundleContext.ungetService(readerRef);
             ssh("log:set DEFAULT io.pipelane");
             Files.deleteIfExists(etcFile("io.pipelane.endpoint-logged.cfg"));
         }
+    }
+
+    private static String describe(List<LogEntry> records) {
+        StringBuilder b = new StringBuilder("records:\n");
+        for (LogEntry r : records) {
+            b.append(r.getLogLevel()).append(" | ").append(r.getLoggerName()).append(" | ")
+                    .append(r.getBundle() == null ? "-" : r.getBundle().getSymbolicName()).append(" | ")
+                    .append(r.getMessage()).append('\n');
+        }
+        return b.toString();
     }
 
     /**
@@ -640,13 +671,6 @@ public class PipelaneKarafIT {
         // A transcript in the test's output file (target/failsafe-reports/*-output.txt).
         System.out.println("karaf@root()> " + command + "\n" + output + (failure == null ? "" : "Error: " + failure + "\n"));
         return new Outcome(output, failure);
-    }
-
-    /** Karaf's log, one record a line: level, logger, bundle (id - symbolic name - version), message. */
-    private String logDisplay() throws Exception {
-        SshResult r = ssh("log:display -p '%-5p | %c | %X{bundle.id} - %X{bundle.name} - %X{bundle.version} | %m%n'");
-        r.assertSucceeded();
-        return withoutEscapes(r.out);
     }
 
     /**
