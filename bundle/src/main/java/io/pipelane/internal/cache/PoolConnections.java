@@ -24,7 +24,7 @@ import java.util.concurrent.CompletionStage;
  * holding it. Threads: the pool's dispatching thread, the connections' reader threads and the cache's timer.
  */
 final class PoolConnections {
-    private static final System.Logger LOG = System.getLogger("io.pipelane");
+    private static final System.Logger LOG = io.pipelane.internal.log.Logs.logger(PoolConnections.class);
 
     private final Pool pool;
     private final Object lock;
