@@ -27,7 +27,7 @@ import java.util.concurrent.CompletionStage;
  * The stage and the outcomes are guarded by the connection's lock.
  */
 final class Termination {
-    private static final System.Logger LOG = System.getLogger("io.pipelane");
+    private static final System.Logger LOG = io.pipelane.internal.log.Logs.logger(Termination.class);
 
     enum Stage { LIVE, FINALISING, OVERDUE, ENDED }
 
