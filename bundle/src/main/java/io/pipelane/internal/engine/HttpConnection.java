@@ -436,12 +436,20 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                 && (state == ConnectionState.CLOSING || state == ConnectionState.OPEN);
     }
 
-    /** The writer is about to hand these requests' bytes to the socket: from now on they count as sent. */
-    void markSent(List<Exchange<?>> exchanges) {
+    /**
+     * The writer is about to hand these requests' bytes to the socket: from now on they count as sent. Returns
+     * false, and marks nothing, when the connection has already ended one of them: it was failed as never sent
+     * (e.g. by {@link #close()} racing with the write), so its bytes must not reach the socket.
+     */
+    boolean markSent(List<Exchange<?>> exchanges) {
         synchronized (lock) {
+            for (Exchange<?> e : exchanges) {
+                if (e.stage() == Exchange.Stage.ENDED) return false;
+            }
             for (Exchange<?> e : exchanges) {
                 if (e.stage() == Exchange.Stage.TAKEN) e.to(Exchange.Stage.SENT);
             }
+            return true;
         }
     }
 

@@ -381,7 +381,9 @@ final class PipelineWriter implements Runnable {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             if (!unsent.isEmpty()) {
-                connection.markSent(unsent);
+                if (!connection.markSent(unsent)) {
+                    throw new IOException("the connection ended before these requests were written");
+                }
                 unsent.clear();
             }
             writeStartedAt = System.nanoTime();
