@@ -145,15 +145,11 @@ final class Slot {
     /**
      * How many unfulfilled requests it may hold: {@code depth} once it pipelines, else one. A connection that
      * does not pipeline (yet: under Persistence.AUTO its first response decides) would only hold the others
-     * back, and fail them with Retry if that response ends it. Under AUTO it pipelines only once the pool has
-     * counted that response's head ({@link #answered}): the connection decides persistence from the head before
-     * handing it to the body handler, where the pool learns its {@code Keep-Alive: max}, and a request placed
-     * in between would go past a max the head announces.
+     * back, and fail them with Retry if that response ends it.
      */
     private int capacity(int depth) {
         Connection c = connection;
-        boolean pipelines = c == null ? pipelinesFromStart : c.isPipelining() && (pipelinesFromStart || answered > 0);
-        return pipelines ? depth : 1;
+        return (c != null ? c.isPipelining() : pipelinesFromStart) ? depth : 1;
     }
 
     @Override
