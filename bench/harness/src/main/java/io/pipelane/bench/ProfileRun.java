@@ -24,6 +24,9 @@ public final class ProfileRun {
             try (BenchClient c = client.equals("netty") ? new NettyClient(target) : new PipelaneClient(target, Persistence.TRUE)) {
                 long end = System.nanoTime() + seconds * 1_000_000_000L;
                 long requests = 0;
+                nio.resetStats();
+                Meter meter = new Meter();
+                meter.start();
                 long t0 = System.nanoTime();
                 while (System.nanoTime() < end) {
                     if (pattern == Harness.Pattern.WINDOW) {
@@ -34,8 +37,13 @@ public final class ProfileRun {
                         requests += 1000L * depth;
                     }
                 }
-                System.out.printf("%s %s depth %d: %d requests, %.0f req/s%n", c.name, pattern, depth, requests,
-                        requests * 1e9 / (System.nanoTime() - t0));
+                meter.stop();
+                long[] server = nio.stats(); // {accepts, requests, reads, maxPerRead}
+                System.out.printf("%s %s depth %d: %d requests, %.0f req/s, CPU %.2f µs/req, alloc %d B/req,"
+                                + " wake-ups %.3f/req, server %.1f req/read (max %d)%n", c.name, pattern, depth,
+                        requests, requests * 1e9 / (System.nanoTime() - t0), meter.cpuNanos / 1e3 / requests,
+                        meter.allocatedBytes / requests, (double) meter.voluntarySwitches / requests,
+                        server[2] == 0 ? 0.0 : (double) server[1] / server[2], server[3]);
             }
         }
     }
