@@ -10,16 +10,25 @@ import java.util.concurrent.RejectedExecutionException;
  * connection produced them, one drain task at a time: a burst of pipelined responses costs one hand-off, and a
  * response is always completed before the failures that follow it. The reader and the watchdog only enqueue.
  *
+ * <p>Requests made by the completions it runs (a sliding window: each response's callback issues the next request)
+ * are not written one by one: {@code call} on the drain's own thread only queues the request and
+ * {@link #deferWrite defers} the write, and the drain runs the connection's writer once at the end of each round
+ * (the completions queued when the round began), so they go out in one socket write, on this thread, without a
+ * writer task.
+ *
  * <h2>Lifecycle of the drain ({@link Drain})</h2>
  * <ol>
  *   <li>{@code IDLE}: nothing queued; {@link #execute} schedules a drain task ({@code SCHEDULED}).</li>
- *   <li>{@code SCHEDULED}: the drain task runs the queue in order and goes back to {@code IDLE} when it is empty.</li>
+ *   <li>{@code SCHEDULED}: the drain task runs the queue in rounds, in order, writes what the round's completions
+ *       requested after each round, and goes back to {@code IDLE} when the queue is empty and nothing is left to
+ *       write.</li>
  *   <li>If one completion runs longer than {@link #STUCK_MILLIS} (application code that blocks: a dependent stage,
- *       a finaliser), {@link #checkStuck} (the watchdog) logs it once, naming it, and hands the rest of the queue
- *       to a new drain task: the stuck one stops when it returns (its generation is over).</li>
+ *       a finaliser, a caller waiting for the response to a request it just made), {@link #checkStuck} (the
+ *       watchdog) logs it once, naming it, and hands the rest of the queue and the deferred writes to a new drain
+ *       task: the stuck one stops when it returns (its generation is over).</li>
  * </ol>
  * <pre>
- *   IDLE ──execute──► SCHEDULED ──queue empty──► IDLE
+ *   IDLE ──execute──► SCHEDULED ──queue empty, nothing to write──► IDLE
  *                        └──stuck > STUCK_MILLIS──► SCHEDULED (new generation)
  * </pre>
  */
@@ -36,16 +45,27 @@ final class Delivery implements Executor {
 
     private final Executor executor;
     private final Object owner;
+    /** Writes what the completions requested (the connection's writer, started on this thread). */
+    private final Runnable writeDeferred;
     private final ArrayDeque<Completion> queue = new ArrayDeque<>();
     // --- guarded by this ---
     private Drain drain = Drain.IDLE;
     private int generation;
     private Completion running;
     private long runningSince;
+    /** A completion of this drain made a request whose write waits for the end of the round. */
+    private boolean writesDeferred;
+    /** The thread of the current generation's drain task while it runs, else null; volatile for lock-free reads. */
+    private volatile Thread drainer;
 
-    Delivery(Executor executor, Object owner) {
+    /**
+     * @param writeDeferred run by the drain, on its thread, after a round whose completions made requests: writes
+     *                      them (it must not block on application code)
+     */
+    Delivery(Executor executor, Object owner, Runnable writeDeferred) {
         this.executor = executor;
         this.owner = owner;
+        this.writeDeferred = writeDeferred;
     }
 
     @Override
@@ -76,18 +96,53 @@ final class Delivery implements Executor {
         }
     }
 
+    /**
+     * Whether the calling thread is this delivery's drain, running a completion: a request made now may
+     * {@link #deferWrite defer} its write. A lock-free guess, confirmed by {@link #deferWrite}.
+     */
+    boolean isDrainingHere() {
+        return drainer == Thread.currentThread();
+    }
+
+    /**
+     * Called by {@code call} on the drain's thread once the request is queued: the drain writes it at the end of its
+     * round. False if this thread no longer drains (the watchdog took over meanwhile): then the caller writes.
+     */
+    synchronized boolean deferWrite() {
+        if (drainer != Thread.currentThread()) return false;
+        writesDeferred = true;
+        return true;
+    }
+
     private void drain(int gen) {
+        synchronized (this) {
+            if (gen != generation) return;
+            drainer = Thread.currentThread();
+        }
+        int round = 0; // completions left in this round
         while (true) {
             Completion c;
             synchronized (this) {
                 if (gen != generation) return; // taken over: a newer drain task runs the queue
-                c = queue.poll();
-                if (c == null) {
-                    drain = Drain.IDLE;
-                    return;
+                if (round == 0 && writesDeferred) {
+                    writesDeferred = false;
+                    c = null;
+                } else {
+                    if (round == 0) round = queue.size();
+                    c = queue.poll();
+                    if (c == null) {
+                        drain = Drain.IDLE;
+                        drainer = null;
+                        return;
+                    }
+                    round--;
+                    running = c;
+                    runningSince = System.nanoTime();
                 }
-                running = c;
-                runningSince = System.nanoTime();
+            }
+            if (c == null) {
+                writeDeferred(); // the end of a round: what its completions requested goes out in one write
+                continue;
             }
             try {
                 c.action().run();
@@ -104,9 +159,17 @@ final class Delivery implements Executor {
         }
     }
 
+    private void writeDeferred() {
+        try {
+            writeDeferred.run();
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.WARNING, "writing the requests made by completions on " + owner + " failed", e);
+        }
+    }
+
     /**
      * Called by the watchdog: if a completion has run longer than {@link #STUCK_MILLIS}, logs it once and lets a new
-     * drain task run the rest of the queue. Runs no application code.
+     * drain task run the rest of the queue and write what was deferred. Runs no application code.
      */
     void checkStuck(long now) {
         Completion stuck;
@@ -117,7 +180,8 @@ final class Delivery implements Executor {
             generation++;
             running = null;
             runningSince = 0;
-            restart = !queue.isEmpty();
+            drainer = null;
+            restart = !queue.isEmpty() || writesDeferred;
             drain = restart ? Drain.SCHEDULED : Drain.IDLE;
         }
         LOG.log(System.Logger.Level.WARNING, () -> "application code completing " + stuck.what() + " on " + owner

@@ -64,8 +64,9 @@ import java.util.function.Consumer;
  * task runs when there is something to write; the watchdog thread only checks deadlines and, when one passed,
  * ends the connection (closes the transport) without running any application code; application threads call
  * the public methods. Application code (response futures' dependent stages, {@code nextChange()} and
- * {@code connected} stages, the finaliser) runs on the executor, never on the reader or the watchdog. Every
- * field marked "guarded" is read and written under {@code lock}; no I/O and no application code runs under it.
+ * {@code connected} stages, the finaliser) runs on the executor, never on the reader or the watchdog, through the
+ * {@link Delivery}; requests those completions make are written by the delivery's drain at the end of its round,
+ * on its thread, in one write ({@link Delivery#deferWrite}). Every field marked "guarded" is read and written under {@code lock}; no I/O and no application code runs under it.
  */
 final class HttpConnection implements Connection, Watchdog.Watched, Connector.Progress {
     private static final System.Logger LOG = io.pipelane.internal.log.Logs.logger(HttpConnection.class);
@@ -124,7 +125,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         this.connector = connector;
         this.onTerminated = onTerminated;
         this.pipeline = new Pipeline(options);
-        this.delivery = new Delivery(executor, this);
+        this.delivery = new Delivery(executor, this, this::scheduleWriter);
         this.termination = new Termination(this, lock, options);
     }
 
@@ -227,6 +228,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         CompletableFuture<Void> changed;
         PipelineWriter writerToStart;
         boolean inline;
+        boolean onDrain = delivery.isDrainingHere();
+        boolean defer;
         synchronized (lock) {
             if (!state.acceptsRequests()) {
                 e.future.completeExceptionally(refused(request));
@@ -243,17 +246,35 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             e.sequence = ++accepted;
             pipeline.add(e);
             changed = takeChange();
-            writerToStart = claimWriter();
+            defer = onDrain && pipeline.waitingCount() < deferLimit();
+            writerToStart = defer ? null : claimWriter();
             inline = pipeline.inFlightCount() == 0;
         }
         e.reportQueued();
         complete(changed);
-        // Nothing in flight (one call at a time, the first of a burst): written on this thread, no hand-off.
-        // Else the writer task, which takes the rest of the burst into one socket write.
-        if (inline) start(writerToStart);
-        else handOff(writerToStart);
+        if (defer) {
+            // Made by a completion: the drain writes it with the others of its round, in one write, on its thread.
+            if (!delivery.deferWrite()) scheduleWriter(); // the watchdog took the drain over meanwhile
+        } else if (inline) {
+            // Nothing in flight (one call at a time, the first of a burst): written on this thread, no hand-off.
+            start(writerToStart);
+        } else {
+            handOff(writerToStart); // the writer task takes the rest of the burst into one socket write
+        }
         return e.future;
     }
+
+    /**
+     * Requests made by completions wait for the end of the drain's round only while fewer than this wait to be
+     * written: a completion that makes many calls has them written as they come, like any caller, rather than
+     * filling the queue up to {@link ConnectionOptions#maxQueuedRequests()}. Under lock.
+     */
+    private int deferLimit() {
+        return Math.min(DEFERRED_WRITES, options.maxQueuedRequests());
+    }
+
+    /** See {@link #deferLimit()}. */
+    static final int DEFERRED_WRITES = 256;
 
     /** The failure of a request the connection no longer accepts; its cause is the connection's failure. Under lock. */
     private RetryException refused(Request request) {

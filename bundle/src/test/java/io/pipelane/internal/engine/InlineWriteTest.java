@@ -91,6 +91,66 @@ class InlineWriteTest {
     }
 
     @Test
+    void callsMadeByTheCompletionsOfOneDeliveryRoundGoOutInOneWrite() throws Exception {
+        int n = 16;
+        ScriptedServer server = resources.server(peer -> {
+            for (ScriptedServer.RecordedRequest r : peer.readRequests(n)) peer.respond(200, r.target);
+            for (ScriptedServer.RecordedRequest r : peer.readRequests(n)) peer.respond(200, r.target);
+        });
+        // Once connected, the completion (drain) tasks wait until the reader has handed on all n responses, so
+        // that one round of the drain runs all n completions, however the threads are scheduled.
+        AtomicReference<CountDownLatch> holdDrains = new AtomicReference<>();
+        Executor holding = task -> {
+            CountDownLatch hold = holdDrains.get();
+            if (task instanceof PipelineWriter) tasks.incrementAndGet();
+            if (hold == null || task instanceof PipelineWriter) {
+                pool.execute(task);
+                return;
+            }
+            pool.execute(() -> {
+                try {
+                    hold.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                task.run();
+            });
+        };
+        HttpConnection c = (HttpConnection) factory.connect(Endpoint.http(server.host(), server.port()),
+                ConnectionOptions.builder().persistence(Persistence.TRUE).executor(holding).build())
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        CountDownLatch release = new CountDownLatch(1);
+        holdDrains.set(release);
+        List<CompletableFuture<String>> followUps = new ArrayList<>();
+        for (int i = 0; i < n; i++) followUps.add(new CompletableFuture<>());
+        for (int i = 0; i < n; i++) {
+            int k = i;
+            c.call(Request.get("/" + i), BodyHandlers.ofString()).whenComplete((r, error) -> {
+                if (error != null) {
+                    followUps.get(k).completeExceptionally(error);
+                    return;
+                }
+                c.call(Request.get("/next" + k), BodyHandlers.ofString()).whenComplete((r2, e2) -> {
+                    if (e2 != null) followUps.get(k).completeExceptionally(e2);
+                    else followUps.get(k).complete(r2.body());
+                });
+            });
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (c.length() > 0) { // the reader has taken every response off the pipeline
+            if (System.nanoTime() > deadline) throw new AssertionError("the responses never arrived");
+            Thread.sleep(1);
+        }
+        long writesBefore = c.writeStats()[0];
+        int writerTasksBefore = tasks.get();
+        release.countDown();
+        for (int i = 0; i < n; i++) assertEquals("/next" + i, followUps.get(i).get(10, TimeUnit.SECONDS));
+        assertEquals(1, c.writeStats()[0] - writesBefore,
+                n + " requests made by " + n + " completions of one round: one socket write");
+        assertEquals(writerTasksBefore, tasks.get(), "written by the drain's thread, no writer task");
+    }
+
+    @Test
     void aCallWithNothingInFlightIsWrittenByTheCallingThread() throws Exception {
         int n = 20;
         ScriptedServer server = resources.server(peer -> {
