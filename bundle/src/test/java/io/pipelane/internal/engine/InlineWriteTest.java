@@ -60,6 +60,32 @@ class InlineWriteTest {
                 .persistence(Persistence.TRUE).executor(counting).build()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
+    /**
+     * Connects with an executor that runs each task once the latch {@code holdUntil} gives it is released (at once
+     * when it gives null).
+     */
+    private HttpConnection connect(ScriptedServer server, java.util.function.Function<Runnable, CountDownLatch> holdUntil)
+            throws Exception {
+        Executor holding = task -> {
+            CountDownLatch hold = holdUntil.apply(task);
+            if (hold == null) {
+                pool.execute(task);
+                return;
+            }
+            pool.execute(() -> {
+                try {
+                    hold.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                task.run();
+            });
+        };
+        return (HttpConnection) factory.connect(Endpoint.http(server.host(), server.port()),
+                ConnectionOptions.builder().persistence(Persistence.TRUE).executor(holding).build())
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
     @Test
     void callsMadeInCompletionCallbacksAreWrittenByTheirThread() throws Exception {
         int n = 50;
@@ -100,25 +126,10 @@ class InlineWriteTest {
         // Once connected, the completion (drain) tasks wait until the reader has handed on all n responses, so
         // that one round of the drain runs all n completions, however the threads are scheduled.
         AtomicReference<CountDownLatch> holdDrains = new AtomicReference<>();
-        Executor holding = task -> {
-            CountDownLatch hold = holdDrains.get();
+        HttpConnection c = connect(server, task -> {
             if (task instanceof PipelineWriter) tasks.incrementAndGet();
-            if (hold == null || task instanceof PipelineWriter) {
-                pool.execute(task);
-                return;
-            }
-            pool.execute(() -> {
-                try {
-                    hold.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                task.run();
-            });
-        };
-        HttpConnection c = (HttpConnection) factory.connect(Endpoint.http(server.host(), server.port()),
-                ConnectionOptions.builder().persistence(Persistence.TRUE).executor(holding).build())
-                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return task instanceof PipelineWriter ? null : holdDrains.get();
+        });
         CountDownLatch release = new CountDownLatch(1);
         holdDrains.set(release);
         List<CompletableFuture<String>> followUps = new ArrayList<>();
@@ -172,24 +183,11 @@ class InlineWriteTest {
         });
         // the writer task waits until the whole burst is queued, however the threads are scheduled
         CountDownLatch burstQueued = new CountDownLatch(1);
-        Executor holdingWriters = task -> {
-            if (!(task instanceof PipelineWriter)) {
-                pool.execute(task);
-                return;
-            }
+        HttpConnection c = connect(server, task -> {
+            if (!(task instanceof PipelineWriter)) return null;
             tasks.incrementAndGet();
-            pool.execute(() -> {
-                try {
-                    burstQueued.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                task.run();
-            });
-        };
-        HttpConnection c = (HttpConnection) factory.connect(Endpoint.http(server.host(), server.port()),
-                ConnectionOptions.builder().persistence(Persistence.TRUE).executor(holdingWriters).build())
-                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return burstQueued;
+        });
         List<CompletableFuture<Response<String>>> rs = new ArrayList<>();
         for (int i = 0; i < n; i++) rs.add(c.call(Request.get("/" + i), BodyHandlers.ofString()));
         burstQueued.countDown();
