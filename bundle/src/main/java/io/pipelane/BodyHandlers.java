@@ -20,7 +20,8 @@ import java.util.concurrent.CompletionStage;
  * The usual {@link BodyHandler}s.
  *
  * <p><b>A body cut short by the connection</b> (FIN, reset, TLS without {@code close_notify}, a read timeout before
- * its end) is an incomplete response, not a malformed one. With a buffering handler ({@link #ofByteArray()},
+ * its end: {@code idleReadTimeout} or {@code minBodyRate}, the {@link PipelaneTimeoutException} then being the
+ * cause) is an incomplete response, not a malformed one. With a buffering handler ({@link #ofByteArray()},
  * {@link #ofString()}, {@link #discarding()}, {@link #ofFile}) the application has nothing of the response yet,
  * so an idempotent request fails with a {@link RetryException} (a {@link ConnectionCache} sends it again) and
  * any other with a {@link PipelaneException} saying the response was cut short. With {@link #ofInputStream()}

@@ -71,8 +71,10 @@ public final class CacheOptions {
 
     /**
      * How many times a request that failed with {@link RetryException} is sent again, each time on another
-     * connection. Default 2. Never for a request whose body is not {@linkplain RequestBody#isRepeatable()
-     * repeatable}, nor for one that failed with {@link PossiblyProcessedException} or a timeout.
+     * connection. Default 2. An idempotent request that a read timeout left unanswered fails with a
+     * {@link RetryException} too, so it is sent again: this bounds a server that always stalls. Never for a request
+     * whose body is not {@linkplain RequestBody#isRepeatable() repeatable}, nor for one that failed with
+     * {@link PossiblyProcessedException} (a non-idempotent request that timed out) or anything else.
      */
     public int retry() {
         return retry;

@@ -30,8 +30,9 @@ public interface Connection extends AutoCloseable {
      * <p>If the connection no longer accepts requests ({@link #isClosed()}), the future fails at once with
      * {@link RetryException}. Otherwise it fails with {@link RetryException} or
      * {@link PossiblyProcessedException} if the connection ends before the response, as those classes
-     * describe; with {@link MalformedResponseException} if the response is malformed; or with
-     * {@link PipelaneTimeoutException} if a timeout expired while this request was waiting.
+     * describe (a timeout that ends the connection is one such end: it is the cause, a
+     * {@link PipelaneTimeoutException}); or with {@link MalformedResponseException} if the response is
+     * malformed.
      *
      * <p>The returned future is the connection's: cancelling or completing it does not take the request back.
      *

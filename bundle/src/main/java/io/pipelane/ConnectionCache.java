@@ -46,13 +46,13 @@ import java.util.concurrent.CompletableFuture;
  * server ends a connection after its limit of requests) is placed on another connection without counting as a
  * retry ({@link CacheMetrics#replaced()}), provided the connection it failed on answered at least one request:
  * the loop is bounded by progress, so a server that answers nothing still ends in a failure. Any other
- * {@link RetryException} (idempotent and unanswered, or on a connection that answered nothing) is sent again on
- * another connection up to {@link CacheOptions#retry()} times; then the caller gets the
- * {@link RetryException}. A request whose body is not {@linkplain RequestBody#isRepeatable() repeatable}
+ * {@link RetryException} (idempotent and unanswered, after a reset or a read timeout, say, or on a connection that
+ * answered nothing) is sent again on another connection up to {@link CacheOptions#retry()} times; then the caller
+ * gets the {@link RetryException}. A request whose body is not {@linkplain RequestBody#isRepeatable() repeatable}
  * is not sent again (the caller gets the {@link RetryException} and may send it with a fresh body), except
- * when the connection refused it before touching it. A {@link PossiblyProcessedException}, a timeout or any
- * other failure goes to the caller as it is. After a connection failed, the next new connection to that
- * endpoint sends its first request alone (RFC 9112 §9.3.2: under {@link Persistence#AUTO}, the default, every
+ * when the connection refused it before touching it. A {@link PossiblyProcessedException} (a {@code POST} whose
+ * response timed out, say) or any other failure goes to the caller as it is. After a connection failed, the next
+ * new connection to that endpoint sends its first request alone (RFC 9112 §9.3.2: under {@link Persistence#AUTO}, the default, every
  * new connection does).
  *
  * <h2>Threads</h2>

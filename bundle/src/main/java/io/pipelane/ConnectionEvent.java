@@ -60,7 +60,12 @@ public sealed interface ConnectionEvent {
         RETRY,
         /** {@link PossiblyProcessedException}: written, unanswered, not idempotent. */
         POSSIBLY_PROCESSED,
-        /** The request itself timed out ({@link PipelaneTimeoutException}; see {@link RequestFailed#timeoutPhase()}). */
+        /**
+         * The request failed with a {@link PipelaneTimeoutException} itself: it waited in a cache for room
+         * ({@code CACHE_WAIT}) or its streamed body was not read ({@code BODY_READ}). A timeout that ends a
+         * connection fails its requests as {@link #RETRY} or {@link #POSSIBLY_PROCESSED} (RFC 9112 §9.3.1), with
+         * {@link RequestFailed#timeoutPhase()} set.
+         */
         TIMEOUT,
         /** Its response was malformed ({@link MalformedResponseException}). */
         MALFORMED,

@@ -3,13 +3,22 @@ package io.pipelane;
 import java.time.Duration;
 
 /**
- * A timeout of {@link ConnectionOptions} expired. The connection is closed; the request that was waiting when
- * the timeout expired fails with this exception and the others fail with {@link RetryException} or
- * {@link PossiblyProcessedException} whose cause is this exception. Pipelane never retries the request that
- * timed out: a slow server is not made faster by sending it the same request again.
+ * A timeout expired. Mostly it is the <em>cause</em> of a request's failure, not the failure itself: a read timeout
+ * of {@link ConnectionOptions} ends the connection like a FIN would, and every outstanding request, the one whose
+ * response was late included, fails as RFC 9112 §9.3.1 classifies an unanswered request:
+ * {@link RetryException} when it was never written, written behind {@code Connection: close}, or is idempotent;
+ * else {@link PossiblyProcessedException}; a buffered body cut short fails as {@link RetryException} when the
+ * request is idempotent, else as a {@link PipelaneException} saying it was cut short. This exception, their
+ * cause, names the {@link #phase()}, the {@link #timeout()} and where the response stood. So a {@code GET} that
+ * a silent server left unanswered may be sent again (a {@link ConnectionCache} does, at most
+ * {@link CacheOptions#retry()} times), and a {@code POST} that timed out never is.
  *
- * <p>{@link Phase#CACHE_WAIT} is the exception: a {@link ConnectionCache} found no connection with room within
- * {@link CacheOptions#waitTimeout()}; that request was never sent and no connection is closed.
+ * <p>A request fails with this exception itself when the timeout was its own rather than its connection's:
+ * {@link Phase#CACHE_WAIT} (a {@link ConnectionCache} found no connection with room within
+ * {@link CacheOptions#waitTimeout()}; the request was never sent and no connection is closed) and
+ * {@link Phase#BODY_READ} (the application did not read a streamed body; reading the stream fails with it), and
+ * {@link Phase#WRITE} (the request being written when a write made no progress; the connection is closed). The
+ * connect and handshake timeouts fail the waiting requests as never sent, with this exception as the cause.
  */
 public class PipelaneTimeoutException extends PipelaneException {
     private static final long serialVersionUID = 1L;

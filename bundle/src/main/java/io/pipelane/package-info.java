@@ -15,7 +15,8 @@
  *   <li>{@link io.pipelane.PossiblyProcessedException}: the request was written but the connection ended
  *       before its response; the server may have acted on it.</li>
  * </ul>
- * The reason the connection ended is the exception's cause: a {@link io.pipelane.PipelaneTimeoutException},
+ * The reason the connection ended is the exception's cause: a {@link io.pipelane.PipelaneTimeoutException}
+ * (a read or write timeout ends a connection like a FIN: the request that waited is classified like the others),
  * a {@link io.pipelane.MalformedResponseException}, an {@link java.io.IOException} from the socket, or
  * {@link io.pipelane.ConnectionClosedException} when the application closed the connection.
  *

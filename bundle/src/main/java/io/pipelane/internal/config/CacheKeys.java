@@ -39,8 +39,8 @@ public final class CacheKeys {
                     + "long is shut down."), CacheOptions.Builder::keep, CacheOptions::keep);
     public static final ConfigOption<Integer> RETRY = TABLE.add(ConfigOption.integer("retry", 2, 0, 100,
             "Cache: retry", "How many times the cache sends a request that failed with RetryException again, on "
-                    + "another connection. Never a request that may have been processed, that timed out, or whose "
-                    + "body is a one-shot stream."), CacheOptions.Builder::retry, CacheOptions::retry);
+                    + "another connection (an idempotent request left unanswered by a timeout included). Never a "
+                    + "request that may have been processed, nor one whose body is a one-shot stream."), CacheOptions.Builder::retry, CacheOptions::retry);
     public static final ConfigOption<Integer> PARALLEL = TABLE.add(ConfigOption.integer("parallel", 4, 1,
             Integer.MAX_VALUE, "Cache: parallel", "The most connections the cache opens to one endpoint "
                     + "(connecting and closing ones included; one that has had the last request the server allows "

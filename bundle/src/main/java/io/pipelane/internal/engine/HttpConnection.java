@@ -107,6 +107,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     private Closeable connecting;
     private volatile PipelineWriter writer;
     private volatile ResponseReader reader;
+    /**
+     * When writing stopped on a failure (System.nanoTime), else 0: a request only partly written then has its
+     * response timed from here ({@link ResponseReader#expired}).
+     */
+    private volatile long writingStoppedAt;
 
     // --- for the watchdog ---
     private volatile ConnectPhase connectPhase = ConnectPhase.TCP;
@@ -510,6 +515,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         synchronized (lock) {
             if (state.isTerminal()) return;
             moveTo(Writing.STOPPED);
+            writingStoppedAt = System.nanoTime();
             failure = cause;
             if (state.acceptsRequests()) state = ConnectionState.CLOSING;
             unsent = pipeline.takeUnsent(victim);
@@ -524,6 +530,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         }
         signalChange();
         if (nothingInFlight) terminate(ConnectionState.FAILED, cause, null);
+    }
+
+    /** When writing stopped on a failure (System.nanoTime), 0 while it has not. */
+    long writingStoppedAt() {
+        return writingStoppedAt;
     }
 
     // ------------------------------------------------------------------------------------------ reader side
@@ -698,7 +709,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      * its timeout passes, see {@link #checkTimeouts}). Runs no application code itself, so the watchdog may call it.
      *
      * @param cause  why the connection ended
-     * @param victim the request that fails with {@code cause} itself (a malformed response, a timeout), or null
+     * @param victim the request that fails with {@code cause} itself (a malformed response, a streamed body left
+     *               unread), or null: a timeout of the connection's is classified like any other end
      */
     void terminate(ConnectionState finalState, Throwable cause, Exchange<?> victim) {
         terminate(finalState, cause, victim, delivery, null);

@@ -208,10 +208,15 @@ final class ResponseReader implements ResponseParser.Listener {
         return idleBuffer.length + (b == null ? 0 : b.length) + (s == null ? 0 : s.length);
     }
 
-    /** The exchange whose own response failed with the exception {@link #run} threw, or null. */
+    /**
+     * The exchange that fails with the exception {@link #run} threw itself, or null (then every outstanding request
+     * is classified, {@link Failures#classify}): the one whose response was malformed, or whose streamed body the
+     * application did not read ({@code BODY_READ}: it has the response already, its stream reports the timeout).
+     */
     Exchange<?> victim(Throwable failure) {
-        return failure instanceof MalformedResponseException || failure instanceof PipelaneTimeoutException
-                ? current : null;
+        boolean own = failure instanceof MalformedResponseException || failure instanceof PipelaneTimeoutException
+                && ((PipelaneTimeoutException) failure).phase() == Phase.BODY_READ;
+        return own ? current : null;
     }
 
     /** The head of the server's last response, after {@link End#LAST_RESPONSE}. */
@@ -359,23 +364,23 @@ final class ResponseReader implements ResponseParser.Listener {
 
     /**
      * Called by the watchdog: the read timeout that has passed, or null. The read timeouts apply only while the
-     * reader waits in a socket read (a body sink bounds its own waits).
+     * reader waits in a socket read (a body sink bounds its own waits). A read timeout ends the connection like any
+     * other end of input: no request is its victim, each outstanding one is classified by {@link Failures#classify}
+     * with the timeout as its cause (RFC 9112 §9.3.1: the connection ended before the response was complete), so
+     * an idempotent request whose head never came whole may be sent again.
      */
     Expiry expired(long now) {
         if (!inRead) return null;
         Reading r = reading;
         if (r == Reading.HEAD || r == Reading.BODY) {
-            Exchange<?> e;
             if (now - lastReadAt > options.idleReadTimeout().toNanos()) {
-                e = connection.currentExchange();
                 return new Expiry(new PipelaneTimeoutException(Phase.IDLE_READ, options.idleReadTimeout(),
-                        "reading the response to " + e + " timed out"), e);
+                        "reading the response to " + connection.currentExchange() + " timed out " + where(r)), null);
             }
             if (r == Reading.HEAD && now - responseStartedAt > options.responseHeadTimeout().toNanos()) {
-                e = connection.currentExchange();
                 return new Expiry(new PipelaneTimeoutException(Phase.RESPONSE_HEAD, options.responseHeadTimeout(),
-                        "the head of the response to " + e + " was not complete in time (" + headBytes
-                                + " bytes arrived)"), e);
+                        "the head of the response to " + connection.currentExchange() + " was not complete in time ("
+                                + headBytes + " bytes arrived)"), null);
             }
             return r == Reading.BODY ? slowBody(now) : null;
         }
@@ -383,13 +388,20 @@ final class ResponseReader implements ResponseParser.Listener {
         Exchange<?> e = connection.currentExchange();
         if (e == null) return null;
         long writtenAt = e.writtenAt;
+        if (writtenAt == 0) writtenAt = connection.writingStoppedAt(); // part of it went out before writing stopped
         if (writtenAt == 0) return null;
         long since = Math.max(writtenAt, lastResponseEndAt);
         if (now - since > options.responseTimeout().toNanos()) {
             return new Expiry(new PipelaneTimeoutException(Phase.RESPONSE, options.responseTimeout(),
-                    "waiting for the response to " + e + " timed out"), e);
+                    "no byte of the response to " + e + " arrived"), null);
         }
         return null;
+    }
+
+    /** Where a response was when a read timed out, for the message. Watchdog thread; the counts may lag a read. */
+    private String where(Reading r) {
+        return r == Reading.HEAD ? "after " + headBytes + " bytes of its head"
+                : "in its body, after " + bodyBytes + " bytes";
     }
 
     /**
@@ -415,12 +427,11 @@ final class ResponseReader implements ResponseParser.Listener {
             windowStartBytes = bytes;
             return null;
         }
-        Exchange<?> e = connection.currentExchange();
         long got = bytes - windowStartBytes;
         return new Expiry(new PipelaneTimeoutException(Phase.BODY_RATE, options.idleReadTimeout(),
-                "the body of the response to " + e + " arrived too slowly: " + got + " bytes in "
-                        + Math.round(seconds * 1000) + " ms, below minBodyRate = " + options.minBodyRate()
-                        + " bytes/s"), e);
+                "the body of the response to " + connection.currentExchange() + " arrived too slowly: " + got
+                        + " bytes in " + Math.round(seconds * 1000) + " ms, below minBodyRate = "
+                        + options.minBodyRate() + " bytes/s"), null);
     }
 
     /** Unwinds the read loop once the connection has been ended from inside a listener callback. */

@@ -112,8 +112,9 @@ import org.osgi.service.metatype.annotations.Option;
     String keep() default "1m";
 
     @AttributeDefinition(name = "Cache: retry", description = "How many times the cache sends a request that "
-            + "failed with RetryException again, on another connection. Never a request that may have been "
-            + "processed, that timed out, or whose body is a one-shot stream.", min = "0", max = "100")
+            + "failed with RetryException again, on another connection (an idempotent request left unanswered by "
+            + "a timeout included). Never a request that may have been processed, nor one whose body is a "
+            + "one-shot stream.", min = "0", max = "100")
     int retry() default 2;
 
     @AttributeDefinition(name = "Cache: parallel", description = "The most connections the cache opens to one "

@@ -55,7 +55,8 @@ public final class EndpointStats {
         } else if (e instanceof ConnectionEvent.RequestFailed) {
             ConnectionEvent.RequestFailed f = (ConnectionEvent.RequestFailed) e;
             failed[f.kind().ordinal()].increment();
-            if (f.kind() == FailureKind.TIMEOUT && f.timeoutPhase() != null) timeouts[f.timeoutPhase().ordinal()].increment();
+            // every request a timeout made fail: its own (TIMEOUT), or the one that ended its connection
+            if (f.timeoutPhase() != null) timeouts[f.timeoutPhase().ordinal()].increment();
         } else if (e instanceof ConnectionEvent.ConnectionOpened) {
             opened.increment();
         } else if (e instanceof ConnectionEvent.ConnectionClosed) {
@@ -102,7 +103,8 @@ public final class EndpointStats {
      * @param liveConnections established connections not yet closed
      * @param inFlight        requests accepted by connections and not yet answered or failed
      * @param failed          failed requests by {@link FailureKind} ordinal
-     * @param timeoutsByPhase the {@code TIMEOUT} failures by phase (phases with none left out)
+     * @param timeoutsByPhase the failures caused by a timeout (the request's own, or the one that ended its
+     *                        connection), by phase (phases with none left out)
      * @param latency         from a connection accepting a request to its response's end, in µs
      */
     public record Snapshot(String endpoint, long liveConnections, long connectionsOpened, long connectFailures,

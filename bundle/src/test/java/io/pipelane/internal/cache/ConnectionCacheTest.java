@@ -526,16 +526,35 @@ class ConnectionCacheTest {
     }
 
     @Test
-    void aTimedOutRequestIsNotRetried() throws Exception {
+    void aGetThatTimesOutIsRetriedOnlyUpToRetryAgainstAServerThatNeverAnswers() throws Exception {
         ScriptedServer server = server(peer -> {
             peer.readRequest();
             peer.stall();
         });
-        ConnectionCache cache = cache(CacheOptions.builder().connectionOptions(ConnectionOptions.builder()
+        ConnectionCache cache = cache(CacheOptions.builder().retry(2).connectionOptions(ConnectionOptions.builder()
                 .responseTimeout(Duration.ofMillis(200)).build()).build());
         Throwable t = failure(cache.call(endpoint(server), Request.get("/slow")));
-        assertInstanceOf(PipelaneTimeoutException.class, t);
+        assertInstanceOf(RetryException.class, t, "an unanswered GET, as RFC 9112 §9.3.1 allows to send again");
+        PipelaneTimeoutException timeout = assertInstanceOf(PipelaneTimeoutException.class, t.getCause());
+        assertEquals(PipelaneTimeoutException.Phase.RESPONSE, timeout.phase());
+        assertEquals(3, server.connections(), "sent once, then retried twice: retry bounds a server that stalls");
+        assertEquals(2, metrics(cache).retries());
+        assertEquals(1, metrics(cache).failures());
+    }
+
+    @Test
+    void aPostThatTimesOutIsNeverRetried() throws Exception {
+        ScriptedServer server = server(peer -> {
+            peer.readRequest();
+            peer.stall();
+        });
+        ConnectionCache cache = cache(CacheOptions.builder().retry(2).connectionOptions(ConnectionOptions.builder()
+                .responseTimeout(Duration.ofMillis(200)).build()).build());
+        Throwable t = failure(cache.call(endpoint(server), Request.post("/pay", RequestBody.of("x"))));
+        assertInstanceOf(PossiblyProcessedException.class, t, "the server may have processed it");
+        assertInstanceOf(PipelaneTimeoutException.class, t.getCause());
         assertEquals(1, server.connections());
+        assertEquals(1, server.requests().size(), "received once");
         assertEquals(0, metrics(cache).retries());
     }
 
