@@ -525,14 +525,24 @@ class ConnectionCacheTest {
         assertEquals(1, m.failures());
     }
 
-    @Test
-    void aGetThatTimesOutIsRetriedOnlyUpToRetryAgainstAServerThatNeverAnswers() throws Exception {
-        ScriptedServer server = server(peer -> {
+    /** A server that reads one request per connection and never answers. */
+    private ScriptedServer neverAnswers() throws IOException {
+        return server(peer -> {
             peer.readRequest();
             peer.stall();
         });
-        ConnectionCache cache = cache(CacheOptions.builder().retry(2).connectionOptions(ConnectionOptions.builder()
+    }
+
+    /** A cache with {@code retry = 2} whose connections time out a response after 200 ms. */
+    private ConnectionCache quickToTimeOut() {
+        return cache(CacheOptions.builder().retry(2).connectionOptions(ConnectionOptions.builder()
                 .responseTimeout(Duration.ofMillis(200)).build()).build());
+    }
+
+    @Test
+    void aGetThatTimesOutIsRetriedOnlyUpToRetryAgainstAServerThatNeverAnswers() throws Exception {
+        ScriptedServer server = neverAnswers();
+        ConnectionCache cache = quickToTimeOut();
         Throwable t = failure(cache.call(endpoint(server), Request.get("/slow")));
         assertInstanceOf(RetryException.class, t, "an unanswered GET, as RFC 9112 §9.3.1 allows to send again");
         PipelaneTimeoutException timeout = assertInstanceOf(PipelaneTimeoutException.class, t.getCause());
@@ -544,12 +554,8 @@ class ConnectionCacheTest {
 
     @Test
     void aPostThatTimesOutIsNeverRetried() throws Exception {
-        ScriptedServer server = server(peer -> {
-            peer.readRequest();
-            peer.stall();
-        });
-        ConnectionCache cache = cache(CacheOptions.builder().retry(2).connectionOptions(ConnectionOptions.builder()
-                .responseTimeout(Duration.ofMillis(200)).build()).build());
+        ScriptedServer server = neverAnswers();
+        ConnectionCache cache = quickToTimeOut();
         Throwable t = failure(cache.call(endpoint(server), Request.post("/pay", RequestBody.of("x"))));
         assertInstanceOf(PossiblyProcessedException.class, t, "the server may have processed it");
         assertInstanceOf(PipelaneTimeoutException.class, t.getCause());
