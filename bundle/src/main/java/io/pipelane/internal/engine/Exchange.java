@@ -99,6 +99,8 @@ final class Exchange<T> {
     BodySink<T> sink;
     /** Whether the sink was told its end ({@code onComplete} or {@code onError}): it is told once. */
     private boolean sinkEnded;
+    /** Set by the reader before it tells the sink the body is complete: a body value from then on is its end. */
+    private volatile boolean bodyEnded;
     /** Guarded by this: the trailers once the response is complete, and the stage of a streamed body's response. */
     private Headers trailerFields;
     private CompletableFuture<Headers> pendingTrailers;
@@ -128,7 +130,11 @@ final class Exchange<T> {
         events.head(request, sequence, head, writtenAt);
     }
 
-    /** Reports the response read to its end (before the application can see it), unless it was reported failed. */
+    /**
+     * Reports the response complete, unless it was reported failed: called once its sink accepted the body's end
+     * (the reader, after {@code onComplete} returned; for a buffered body, as its value completes, so before the
+     * application can see the response).
+     */
     void reportCompleted() {
         if (REPORTED.compareAndSet(this, 0, 1)) events.completed(request, sequence, status, bodyBytes, queuedAt);
     }
@@ -161,6 +167,7 @@ final class Exchange<T> {
             if (error != null) {
                 failOn(executor, unwrap(error));
             } else {
+                if (bodyEnded) reportCompleted(); // a buffered body: its sink accepted the end
                 Response<T> r = new Response<>(request, head, body, trailersStage());
                 delivery = Handed.RESPONSE;
                 executor.submit(this, () -> future.complete(r));
@@ -177,6 +184,13 @@ final class Exchange<T> {
         if (sinkEnded || sink == null) return null;
         sinkEnded = true;
         return sink;
+    }
+
+    /** {@link #endSink()} for the reader, which tells the sink the body is complete. */
+    BodySink<T> completeSink() {
+        BodySink<T> s = endSink();
+        if (s != null) bodyEnded = true;
+        return s;
     }
 
     /** Whether the response was handed to the application (a streamed body: before the body is complete). */

@@ -347,16 +347,16 @@ final class ResponseReader implements ResponseParser.Listener {
             reading = Reading.ENDED;
             return;
         }
-        e.reportCompleted();
         e.trailersArrived(trailerFields);
-        BodySink<?> sink = dropped ? null : e.endSink();
+        BodySink<?> sink = dropped ? null : e.completeSink();
         if (sink != null) {
             try {
                 sink.onComplete(trailerFields);
             } catch (IOException | RuntimeException ex) {
-                e.failOn(connection.delivery(), ex);
+                e.failOn(connection.delivery(), ex); // reported failed: the caller gets this failure
             }
         }
+        e.reportCompleted(); // once the sink accepted the end (a no-op if the exchange was reported failed)
         connection.afterResponse();
     }
 

@@ -259,4 +259,45 @@ class ListenerEventsTest {
         assertEquals(1, after.connectionsOpened());
         assertEquals(0, after.failures());
     }
+
+    /**
+     * A body sink that refuses the end of its body fails the caller's response: the listeners and the
+     * statistics are told that failure, not a completed response, and the connection goes on with the next one.
+     */
+    @Test
+    void aSinkThatRefusesTheBodysEndIsReportedFailedNotCompleted() throws Exception {
+        Statistics stats = new Statistics();
+        ((PipelaneConnectionFactory) factory).events().addSink(stats);
+        ScriptedServer s = server(ListenerEventsTest::echoAll);
+        Connection c = connect(s, ConnectionOptions.builder().persistence(Persistence.TRUE).build());
+        io.pipelane.BodyHandler<String> refusing = (head, options) -> new io.pipelane.BodySink<>() {
+            private final CompletableFuture<String> body = new CompletableFuture<>();
+
+            @Override public void onData(java.nio.ByteBuffer data) { }
+            @Override public void onComplete(io.pipelane.Headers trailers) throws java.io.IOException {
+                throw new java.io.IOException("the sink refuses the end");
+            }
+            @Override public void onError(Throwable cause) { body.completeExceptionally(cause); }
+            @Override public java.util.concurrent.CompletionStage<String> body() { return body; }
+        };
+        CompletableFuture<Response<String>> refused = c.call(Request.get("/refused"), refusing);
+        CompletableFuture<Response<String>> next = c.call(Request.get("/next"), BodyHandlers.ofString());
+
+        Throwable cause = TestResources.failure(refused);
+        assertEquals("the sink refuses the end", cause.getMessage());
+        assertEquals("hello", next.get(10, TimeUnit.SECONDS).body());
+        c.close();
+        listener.awaitEvent(ConnectionEvent.ConnectionClosed.class);
+
+        ConnectionEvent.RequestFailed failed = listener.all(ConnectionEvent.RequestFailed.class).get(0);
+        assertEquals("/refused", failed.request().target());
+        assertSame(cause, failed.error());
+        List<ConnectionEvent.ResponseCompleted> completed = listener.all(ConnectionEvent.ResponseCompleted.class);
+        assertEquals(List.of("/next"), completed.stream().map(e -> e.request().target()).toList(),
+                "only the response the caller received is reported completed");
+        EndpointStats.Snapshot counted = stats.snapshot(Endpoint.http(s.host(), s.port()).toUri());
+        assertEquals(1, counted.completed());
+        assertEquals(1, counted.failures());
+        assertEquals(0, counted.inFlight());
+    }
 }
