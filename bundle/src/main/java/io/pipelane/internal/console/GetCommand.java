@@ -48,13 +48,13 @@ public final class GetCommand {
 
     @Descriptor(DESCRIPTION)
     public void get(@Descriptor(ENDPOINT) String endpoint, @Descriptor(PATH) String path) throws Exception {
-        send(endpoint, path, 1);
+        send(endpoint, path, 1, System.out);
     }
 
     @Descriptor(DESCRIPTION)
     public void get(@Descriptor(ENDPOINT) String endpoint, @Descriptor(PATH) String path,
             @Descriptor(COUNT) int count) throws Exception {
-        send(endpoint, path, count);
+        send(endpoint, path, count, System.out);
     }
 
     /** Any other arguments: {@code --help} prints the usage; wrong or missing ones the usage and an error. */
@@ -71,12 +71,16 @@ public final class GetCommand {
                         System.out);
             }
         }
-        send(args.get(0), args.get(1), count);
+        send(args.get(0), args.get(1), count, System.out);
     }
 
-    /** @throws IllegalStateException when a request failed (after printing every outcome), so scripts see it */
-    private void send(String endpoint, String path, int count) throws Exception {
-        PrintStream out = System.out;
+    /**
+     * Sends the requests and prints to {@code out} (the session's output: Gogo and Karaf give each command thread
+     * its session's stream as {@code System.out}).
+     *
+     * @throws IllegalStateException when a request failed (after printing every outcome), so scripts see it
+     */
+    void send(String endpoint, String path, int count, PrintStream out) throws Exception {
         if (count < 1 || count > MAX_COUNT) {
             throw USAGE.wrong("<count> must be from 1 to " + MAX_COUNT + ", not " + count, out);
         }

@@ -101,6 +101,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     private Throwable endCause;
     /** Why the connection failed or closed, once terminated; the cause of the requests it refuses. */
     private Throwable failure;
+    /**
+     * Why it stopped accepting requests without a failure (shutdown(), a response that ended persistence, a
+     * one-request connection): named by the requests it refuses while {@code failure} is null.
+     */
+    private String closingReason;
     /** The stage nextChange() handed out, completed at the next change; volatile so signalling can skip the lock. */
     private volatile CompletableFuture<Void> change;
     private Transport transport;
@@ -247,7 +252,10 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                         + options.maxQueuedRequests() + ")", null));
                 return e.future;
             }
-            if (pipeline.oneRequestOnly()) state = ConnectionState.CLOSING;
+            if (pipeline.oneRequestOnly()) {
+                state = ConnectionState.CLOSING;
+                closingReason = "it carries one request only (persistence FALSE)";
+            }
             e.sequence = ++accepted;
             pipeline.add(e);
             changed = takeChange();
@@ -281,18 +289,33 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     /** See {@link #deferLimit()}. */
     static final int DEFERRED_WRITES = 256;
 
-    /** The failure of a request the connection no longer accepts; its cause is the connection's failure. Under lock. */
+    /**
+     * The failure of a request the connection no longer accepts. Its cause is the connection's failure, or, while
+     * none is recorded (it is closing), a {@link ConnectionClosedException} that says why it stopped accepting
+     * requests: every refusal names its reason. Under lock.
+     */
     private RetryException refused(Request request) {
-        String why = failure == null ? "" : ": " + (failure.getMessage() != null ? failure.getMessage() : failure);
+        Throwable cause;
+        String why;
+        if (failure != null) {
+            cause = failure;
+            why = failure.getMessage() != null ? failure.getMessage() : failure.toString();
+        } else {
+            why = closingReason != null ? closingReason : "it accepts no more requests";
+            cause = new ConnectionClosedException("the connection to " + endpoint + " accepts no more requests: " + why);
+        }
         return new RetryException(RetryException.Reason.REFUSED, request + " was not sent: the connection to "
-                + endpoint + " no longer accepts requests (" + state + ")" + why, failure);
+                + endpoint + " no longer accepts requests (" + state + "): " + why, cause);
     }
 
     @Override
     public void shutdown() {
         synchronized (lock) {
             if (state.isTerminal()) return;
-            if (state == ConnectionState.CONNECTING || state == ConnectionState.OPEN) state = ConnectionState.CLOSING;
+            if (state == ConnectionState.CONNECTING || state == ConnectionState.OPEN) {
+                state = ConnectionState.CLOSING;
+                closingReason = "shutdown() was called";
+            }
             if (writing == Writing.OPEN) moveTo(Writing.DRAINING);
         }
         signalChange();
@@ -590,7 +613,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             pipeline.decide(keepAlive && head.version() == HttpVersion.HTTP_1_1);
             if (!keepAlive) {
                 if (writing == Writing.OPEN || writing == Writing.DRAINING) moveTo(Writing.FINISHED);
-                if (state.acceptsRequests()) state = ConnectionState.CLOSING;
+                if (state.acceptsRequests()) {
+                    state = ConnectionState.CLOSING;
+                    closingReason = "the response to " + e.request + " ended persistence"
+                            + (closeToken ? " (Connection: close)" : "");
+                }
                 if (closeToken) pipeline.markUnprocessedBehind(e);
                 changed = takeChange();
             }
@@ -686,9 +713,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         boolean done;
         Writing w;
         Throwable cause;
+        String reason;
         synchronized (lock) {
             w = writing;
             cause = failure;
+            reason = closingReason;
             boolean idle = pipeline.waitingCount() == 0 && pipeline.inFlightCount() == 0;
             done = w == Writing.STOPPED ? idle : idle && (w == Writing.FINISHED || w == Writing.SHUT)
                     && (state == ConnectionState.CLOSING || state == ConnectionState.HALF_CLOSED);
@@ -698,7 +727,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             terminate(ConnectionState.FAILED, cause, null);
         } else {
             terminate(ConnectionState.CLOSED, new ConnectionClosedException("connection to " + endpoint
-                    + " closed after its last request"), null, delivery, CloseReason.COMPLETED);
+                    + " closed after its last request" + (reason == null ? "" : ": " + reason)), null, delivery,
+                    CloseReason.COMPLETED);
         }
     }
 

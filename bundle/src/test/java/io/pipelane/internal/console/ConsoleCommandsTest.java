@@ -1,5 +1,6 @@
 package io.pipelane.internal.console;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,8 +9,14 @@ import static io.pipelane.internal.osgi.RealFramework.config;
 import io.pipelane.UnknownEndpointException;
 import io.pipelane.internal.osgi.PipelaneRuntime;
 import io.pipelane.internal.osgi.RealFramework;
+import io.pipelane.testing.ClosedPort;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -89,5 +96,34 @@ class ConsoleCommandsTest {
         assertTrue(listing.contains("Defaults in force: persistence=AUTO, connectTimeout=3s"), listing);
         runtime.defaults(null, null);
         assertFalse(endpoints.text().contains("INVALID"), "deleting it recovers");
+    }
+
+    /**
+     * Issue 14: pipelane:get against a stopped server. Whether the connect is refused before or after a request is
+     * queued (both happen over the runs), every request's line names the refusal, never a bare "(FAILED)".
+     */
+    @Test
+    void getAgainstAStoppedServerNamesTheCauseOnEveryLine() throws Exception {
+        try (ClosedPort stopped = new ClosedPort()) {
+            runtime.putEndpoint("io.pipelane.endpoint~stopped", config("io.pipelane.endpoint~stopped", "uri",
+                    stopped.uri()));
+            for (int run = 0; run < 20; run++) {
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+                IllegalStateException e = assertThrows(IllegalStateException.class,
+                        () -> get.send("stopped", "/", 4, out));
+                assertEquals("4 of 4 request(s) to stopped failed", e.getMessage());
+                String text = bytes.toString(StandardCharsets.UTF_8);
+                List<String> failed = text.lines().filter(l -> l.matches("#\\d+ failed: .*"))
+                        .collect(Collectors.toList());
+                assertEquals(4, failed.size(), text);
+                for (String line : failed) {
+                    assertTrue(line.contains("Connection refused"), "the line names the cause: " + line);
+                    assertFalse(line.contains("(FAILED) <-") || line.endsWith("(FAILED)"), line);
+                }
+                assertTrue(text.contains("to stopped (" + stopped.uri() + "/) on one connection"), text);
+                assertTrue(text.contains(": no response, 4 failed"), text);
+            }
+        }
     }
 }

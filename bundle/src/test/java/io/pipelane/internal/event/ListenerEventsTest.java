@@ -16,13 +16,13 @@ import io.pipelane.Response;
 import io.pipelane.internal.engine.PipelaneConnectionFactory;
 import io.pipelane.internal.stats.EndpointStats;
 import io.pipelane.internal.stats.Statistics;
+import io.pipelane.testing.ClosedPort;
 import io.pipelane.testing.ScriptedServer;
 import io.pipelane.testing.TestResources;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -176,11 +176,9 @@ class ListenerEventsTest {
 
     @Test
     void aFailedConnectIsReportedAsNeverEstablished() throws Exception {
-        int port;
-        try (ServerSocket ss = new ServerSocket(0)) {
-            port = ss.getLocalPort(); // closed again: nothing listens there
+        try (ClosedPort closed = new ClosedPort()) {
+            TestResources.failure(factory.connect(Endpoint.http(closed.host(), closed.port())).toCompletableFuture());
         }
-        TestResources.failure(factory.connect(Endpoint.http("127.0.0.1", port)).toCompletableFuture());
 
         ConnectionEvent.ConnectionClosed closed = listener.awaitEvent(ConnectionEvent.ConnectionClosed.class);
         assertFalse(closed.established());
