@@ -39,8 +39,26 @@ final class Delivery implements Executor {
 
     enum Drain { IDLE, SCHEDULED }
 
-    /** A completion and what it completes (its toString is used only if it gets stuck). */
-    private record Completion(Object what, Runnable action) {
+    /**
+     * What the drain runs: a completion of application-facing stages. Its {@code toString} names what it completes
+     * (used only if it gets stuck). An exchange is its own completion for its response, so that a response costs
+     * no allocation here.
+     */
+    interface Completion {
+        void complete();
+    }
+
+    /** A completion given as an action and what it completes. */
+    private record Action(Object what, Runnable action) implements Completion {
+        @Override
+        public void complete() {
+            action.run();
+        }
+
+        @Override
+        public String toString() {
+            return String.valueOf(what);
+        }
     }
 
     private final Executor executor;
@@ -75,9 +93,14 @@ final class Delivery implements Executor {
 
     /** Queues {@code action}, which completes {@code what}, and starts a drain task if none runs. */
     void submit(Object what, Runnable action) {
+        submit(new Action(what, action));
+    }
+
+    /** Queues {@code c} and starts a drain task if none runs. */
+    void submit(Completion c) {
         boolean start;
         synchronized (this) {
-            queue.add(new Completion(what, action));
+            queue.add(c);
             start = drain == Drain.IDLE;
             if (start) drain = Drain.SCHEDULED;
         }
@@ -145,7 +168,7 @@ final class Delivery implements Executor {
                 continue;
             }
             try {
-                c.action().run();
+                c.complete();
             } catch (RuntimeException | Error e) {
                 LOG.log(System.Logger.Level.WARNING, "an application callback of " + owner + " failed", e);
             } finally {
@@ -184,7 +207,7 @@ final class Delivery implements Executor {
             restart = !queue.isEmpty() || writesDeferred;
             drain = restart ? Drain.SCHEDULED : Drain.IDLE;
         }
-        LOG.log(System.Logger.Level.WARNING, () -> "application code completing " + stuck.what() + " on " + owner
+        LOG.log(System.Logger.Level.WARNING, () -> "application code completing " + stuck + " on " + owner
                 + " has blocked its thread for more than " + STUCK_MILLIS + " ms; the connection's other completions"
                 + " go on without it");
         if (restart) startDrain();

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.BiConsumer;
 
 /**
  * One request and its response on a connection.
@@ -40,7 +41,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * response future is completed once, through the connection's {@link Delivery} (never on the reader or the
  * watchdog thread: completing a future runs the application's dependent stages).
  */
-final class Exchange<T> {
+final class Exchange<T> implements Delivery.Completion, BiConsumer<T, Throwable> {
     /** What the application has of the response: nothing yet, or the response (a streamed body still arriving). */
     enum Handed { NOTHING, RESPONSE }
 
@@ -97,6 +98,11 @@ final class Exchange<T> {
     private volatile Handed delivery = Handed.NOTHING;
     /** The body sink, once the final head has arrived. Used by the reader thread only. */
     BodySink<T> sink;
+    /** Set by {@link #open}, for {@link #accept}: the final head and where the response is completed. */
+    private ResponseHead openHead;
+    private Delivery openedOn;
+    /** The response, between {@link #accept} and {@link #complete} (which the delivery runs). */
+    private Response<T> response;
     /** Whether the sink was told its end ({@code onComplete} or {@code onError}): it is told once. */
     private boolean sinkEnded;
     /** Set by the reader before it tells the sink the body is complete: a body value from then on is its end. */
@@ -163,16 +169,31 @@ final class Exchange<T> {
      */
     void open(ResponseHead head, BodySink<T> sink, Delivery executor) {
         this.sink = sink;
-        sink.body().whenComplete((body, error) -> {
-            if (error != null) {
-                failOn(executor, unwrap(error));
-            } else {
-                if (bodyEnded) reportCompleted(); // a buffered body: its sink accepted the end
-                Response<T> r = new Response<>(request, head, body, trailersStage());
-                delivery = Handed.RESPONSE;
-                executor.submit(this, () -> future.complete(r));
-            }
-        });
+        this.openHead = head;
+        this.openedOn = executor;
+        sink.body().whenComplete(this); // the exchange is the callback: nothing allocated for it per response
+    }
+
+    /**
+     * The sink's body value (or its failure), on the thread that completed it: the response is handed to the
+     * delivery, which runs {@link #complete} (this exchange is the queued completion). Once per exchange.
+     */
+    @Override
+    public void accept(T body, Throwable error) {
+        if (error != null) {
+            failOn(openedOn, unwrap(error));
+            return;
+        }
+        if (bodyEnded) reportCompleted(); // a buffered body: its sink accepted the end
+        response = new Response<>(request, openHead, body, trailersStage());
+        delivery = Handed.RESPONSE;
+        openedOn.submit(this);
+    }
+
+    /** Run by the delivery: completes the response future with the response {@link #accept} made. */
+    @Override
+    public void complete() {
+        future.complete(response);
     }
 
     /**
