@@ -305,13 +305,43 @@ public final class Harness {
         return rows;
     }
 
+    /** A warm-up ends once the JIT has compiled nothing for this long (or after {@link #WARM_UP_MAX_NANOS}). */
+    static final long JIT_QUIET_NANOS = 500_000_000L;
+    static final long WARM_UP_MAX_NANOS = 10_000_000_000L;
+
+    /**
+     * At least 2 s and 10,000 requests, and then until the JIT has been quiet for {@link #JIT_QUIET_NANOS} (at most
+     * {@link #WARM_UP_MAX_NANOS} in all): on a loaded machine the compiler thread competes with the clients, and a
+     * client with much code to compile (Netty's pipeline in the batch pattern) was otherwise measured while C2 was
+     * still compiling it (up to half of the JVM's CPU time in a profile, its rate varying 15x between rounds).
+     */
     private static void warmUp(BenchClient c, Group g) throws Exception {
-        long until = System.nanoTime() + 2_000_000_000L;
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long start = System.nanoTime();
+        long until = start + 2_000_000_000L;
+        long jitTime = jitTimed ? jit.getTotalCompilationTime() : 0;
+        long jitQuietSince = start;
         long done = 0;
         long expected = 0;
         long bytes = 0;
         int windowN = Math.max(g.depth() * 4, 2_000);
-        while (System.nanoTime() < until || done < 10_000) {
+        while (true) {
+            long now = System.nanoTime();
+            if (jitTimed) {
+                long t = jit.getTotalCompilationTime();
+                if (t != jitTime) {
+                    jitTime = t;
+                    jitQuietSince = now;
+                }
+            }
+            boolean minimumDone = now >= until && done >= 10_000;
+            boolean jitQuiet = !jitTimed || now - jitQuietSince >= JIT_QUIET_NANOS;
+            if (minimumDone && (jitQuiet || now - start >= WARM_UP_MAX_NANOS)) {
+                System.out.printf("  warm-up %-15s %5.1f s, %,d requests%s%n", c.name, (now - start) / 1e9, done,
+                        jitQuiet ? "" : " (the JIT was still compiling)");
+                break;
+            }
             if (g.pattern() == Pattern.WINDOW) {
                 bytes += c.window(g.depth(), windowN);
                 done += windowN;
