@@ -33,7 +33,12 @@ final class Slot {
     boolean closeAnnounced;
     /** When it became idle (System.nanoTime), 0 while busy. */
     long idleSince;
-    /** Opened with Persistence.TRUE: it pipelines from its first request, even while connecting. */
+    /**
+     * It pipelines from its first request (opened with Persistence.TRUE), even while connecting. Until it has
+     * connected this is what the {@link Opener} knows (a named endpoint's own options are not known to it); from
+     * then on it is the connection's own: {@link #connected} reads it before anything is handed to the connection,
+     * when only the persistence it was opened with can have made it pipeline.
+     */
     boolean pipelinesFromStart;
     /** How long it may stay idle: {@code keep}, or less if the server announced a shorter timeout. */
     Duration idleLimit;
@@ -64,6 +69,7 @@ final class Slot {
     /** CONNECTING → OPEN (a slot retired or drained meanwhile keeps its state). */
     void connected(Connection c) {
         connection = c;
+        pipelinesFromStart = c.isPipelining(); // nothing was handed to it yet: its own persistence says
         if (state == SlotState.CONNECTING) state = SlotState.OPEN;
     }
 
@@ -146,10 +152,17 @@ final class Slot {
      * How many unfulfilled requests it may hold: {@code depth} once it pipelines, else one. A connection that
      * does not pipeline (yet: under Persistence.AUTO its first response decides) would only hold the others
      * back, and fail them with Retry if that response ends it.
+     *
+     * <p>Under AUTO it counts as pipelining only once the pool has also counted that first response's head
+     * ({@link #answered}, with the {@code Keep-Alive: max} it announces applied to {@link #limit}): the connection
+     * decides from the head before handing it to the body handler, where the pool sees it, and a request placed
+     * in between would be placed past that max. A connection that pipelines from its start has no such moment:
+     * no response can announce a max before its first requests are written.
      */
     private int capacity(int depth) {
         Connection c = connection;
-        return (c != null ? c.isPipelining() : pipelinesFromStart) ? depth : 1;
+        boolean pipelines = c == null ? pipelinesFromStart : c.isPipelining() && (pipelinesFromStart || answered > 0);
+        return pipelines ? depth : 1;
     }
 
     @Override
