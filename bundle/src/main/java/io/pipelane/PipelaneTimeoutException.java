@@ -16,9 +16,13 @@ import java.time.Duration;
  * <p>A request fails with this exception itself when the timeout was its own rather than its connection's:
  * {@link Phase#CACHE_WAIT} (a {@link ConnectionCache} found no connection with room within
  * {@link CacheOptions#waitTimeout()}; the request was never sent and no connection is closed) and
- * {@link Phase#BODY_READ} (the application did not read a streamed body; reading the stream fails with it), and
- * {@link Phase#WRITE} (the request being written when a write made no progress; the connection is closed). The
- * connect and handshake timeouts fail the waiting requests as never sent, with this exception as the cause.
+ * {@link Phase#BODY_READ} (the application did not read a streamed body; reading the stream fails with it).
+ *
+ * <p>A {@link Phase#WRITE} timeout ends only the writing, as a failed write does: the request being written fails
+ * at once, classified the same way with this exception as its cause; the requests not yet written fail as never
+ * sent ({@link RetryException}); the output is shut, and the responses to the requests written before are still
+ * read and delivered. The connect and handshake timeouts fail the waiting requests as never sent, with this
+ * exception as the cause.
  */
 public class PipelaneTimeoutException extends PipelaneException {
     private static final long serialVersionUID = 1L;

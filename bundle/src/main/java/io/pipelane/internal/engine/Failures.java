@@ -35,12 +35,13 @@ final class Failures {
                     + " response with Connection: close, so the"
                     + " server did not process it: " + why, cause);
         }
+        // writtenAt is set once the whole request went out: before, a write failed or timed out in its middle
+        String sent = e.writtenAt == 0 ? " was partly sent and" : " was sent but";
         if (e.request.isIdempotent()) {
-            return new RetryException(RetryException.Reason.IDEMPOTENT_UNANSWERED, e.request + " was sent but not"
-                    + " answered; it is idempotent, so it may be"
-                    + " sent again: " + why, cause);
+            return new RetryException(RetryException.Reason.IDEMPOTENT_UNANSWERED, e.request + sent + " not"
+                    + " answered; it is idempotent, so it may be sent again: " + why, cause);
         }
-        return new PossiblyProcessedException(e.request + " was sent but not answered, and the server may have"
+        return new PossiblyProcessedException(e.request + sent + " not answered, and the server may have"
                 + " processed it: " + why, cause);
     }
 }

@@ -40,8 +40,9 @@ import java.util.function.Consumer;
  *       responses in order.</li>
  *   <li>{@code CLOSING}: no new request is accepted, because of {@code shutdown()} ({@code Writing.DRAINING}: the
  *       queue is written, then the output shut), a response that ends persistence or a one-request connection
- *       ({@code Writing.FINISHED}: nothing more is written), or a failed write ({@code Writing.STOPPED}: the
- *       requests never sent fail at once with {@link RetryException}; the responses still coming are read).</li>
+ *       ({@code Writing.FINISHED}: nothing more is written), or a failed or timed-out write ({@code Writing.STOPPED}:
+ *       the requests never sent fail at once with {@link RetryException}, the one whose write timed out as
+ *       {@link Failures#classify} says, and the output is shut; the responses still coming are read).</li>
  *   <li>{@code HALF_CLOSED}: the output was shut after {@code shutdown()}; the remaining responses are read.</li>
  *   <li>{@code CLOSED} or {@code FAILED} ({@link #terminate}, exactly once): the transport is closed, then on the
  *       executor the finaliser runs and the outstanding requests fail, classified by RFC 9112 §9.3
@@ -56,13 +57,14 @@ import java.util.function.Consumer;
  *   Writing:  OPEN ──shutdown()──► DRAINING ──queue empty──► SHUT
  *              │ ╲                    │
  *              │  ╰─last request / server closes─► FINISHED
- *              └──────────────────────┴─────────────┴──write failed──► STOPPED
+ *              └──────────────────────┴─────────────┴──write failed / timed out──► STOPPED
  * </pre>
  *
  * <h2>Threads</h2>
  * The reader task (one per connection, on the executor) connects, then reads until the input ends; the writer
  * task runs when there is something to write; the watchdog thread only checks deadlines and, when one passed,
- * ends the connection (closes the transport) without running any application code; application threads call
+ * ends the connection (closes the transport), or after a write timeout shuts the output, without running any
+ * application code; application threads call
  * the public methods. Application code (response futures' dependent stages, {@code nextChange()} and
  * {@code connected} stages, the finaliser) runs on the executor, never on the reader or the watchdog, through the
  * {@link Delivery}; requests those completions make are written by the delivery's drain at the end of its round,
@@ -106,6 +108,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      * one-request connection): named by the requests it refuses while {@code failure} is null.
      */
     private String closingReason;
+    /** Why writing stopped (a write error or timeout), else null: the cause of the requests it cut mid-write. */
+    private Throwable writingStoppedBy;
     /** The stage nextChange() handed out, completed at the next change; volatile so signalling can skip the lock. */
     private volatile CompletableFuture<Void> change;
     private Transport transport;
@@ -533,26 +537,63 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      * complete are delivered, and the connection ends when the input does or nothing is left in flight.
      */
     void writingFailed(Throwable cause, Exchange<?> victim) {
+        stopWriting(cause, victim, false);
+    }
+
+    /**
+     * A write made no progress for {@link ConnectionOptions#writeTimeout()} (a socket write the server does not
+     * read, or a request body's {@code writeTo} that stalled): writing stops as after a failed write, except that
+     * {@code victim}, the request being written, fails now, classified as unanswered with the timeout as its cause
+     * ({@link Failures#classify}: possibly processed unless it is idempotent or none of it was sent), and that the
+     * output is shut ({@link Transport#abortOutput}), which makes the blocked write fail and tells the server
+     * nothing more comes. The reader goes on: the responses to the requests written before arrive and are
+     * delivered, each bounded by the read timeouts.
+     */
+    private void writeTimedOut(Expiry x) {
+        if (stopWriting(x.cause(), x.victim(), true)) {
+            Transport t;
+            synchronized (lock) {
+                t = state.isTerminal() ? null : transport;
+            }
+            if (t != null) t.abortOutput();
+        }
+    }
+
+    /**
+     * Stops writing, once: the requests never sent fail now ({@link RetryException}); {@code victim} fails with
+     * {@code cause} itself (its own body failed) or, when {@code classifyVictim}, as {@link Failures#classify} says
+     * (a write timeout); the requests written before stay in flight for their responses. False if writing had
+     * stopped already, or the connection had ended.
+     */
+    private boolean stopWriting(Throwable cause, Exchange<?> victim, boolean classifyVictim) {
         List<Exchange<?>> unsent;
+        Throwable victimOutcome = cause;
         boolean nothingInFlight;
         synchronized (lock) {
-            if (state.isTerminal()) return;
+            if (state.isTerminal() || writing == Writing.STOPPED) return false;
             moveTo(Writing.STOPPED);
             writingStoppedAt = System.nanoTime();
+            writingStoppedBy = cause;
             failure = cause;
             if (state.acceptsRequests()) state = ConnectionState.CLOSING;
+            if (victim != null && classifyVictim) {
+                // a response that has begun (an early answer) is read to its end like the others
+                if (victim.stage().hasHead() || victim.stage() == Exchange.Stage.ENDED) victim = null;
+                else victimOutcome = Failures.classify(victim, cause);
+            }
             unsent = pipeline.takeUnsent(victim);
             nothingInFlight = pipeline.inFlightCount() == 0;
         }
         LOG.log(System.Logger.Level.DEBUG, () -> this + " stopped writing: " + cause);
         String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
         for (Exchange<?> e : unsent) {
-            e.failOn(delivery, e == victim ? cause
+            e.failOn(delivery, e == victim ? victimOutcome
                     : new RetryException(RetryException.Reason.NOT_SENT, e.request + " was not sent: writing to "
                             + endpoint + " failed: " + why, cause));
         }
         signalChange();
         if (nothingInFlight) terminate(ConnectionState.FAILED, cause, null);
+        return true;
     }
 
     /** When writing stopped on a failure (System.nanoTime), 0 while it has not. */
@@ -765,7 +806,10 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             outcomes = new Throwable[outstanding.size()];
             for (int i = 0; i < outcomes.length; i++) {
                 Exchange<?> e = outstanding.get(i);
-                outcomes[i] = e == victim ? cause : Failures.classify(e, cause);
+                // a request whose write was cut by the failure that stopped writing fails because of that failure
+                boolean cutMidWrite = writingStoppedBy != null && e.writtenAt == 0
+                        && e.stage() == Exchange.Stage.SENT;
+                outcomes[i] = e == victim ? cause : Failures.classify(e, cutMidWrite ? writingStoppedBy : cause);
                 e.to(Exchange.Stage.ENDED);
             }
             endState = finalState;
@@ -860,11 +904,13 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         }
         releaseIdleBuffers(now);
         PipelineWriter w = writer;
-        Expiry x = w == null ? null : w.expired(now);
-        if (x == null) {
-            ResponseReader r = reader;
-            x = r == null ? null : r.expired(now);
+        Expiry x = w == null || writing == Writing.STOPPED ? null : w.expired(now);
+        if (x != null) {
+            writeTimedOut(x);
+            return;
         }
+        ResponseReader r = reader;
+        x = r == null ? null : r.expired(now);
         if (x != null) expire(x);
     }
 

@@ -42,6 +42,15 @@ final class PlainTransport implements Transport {
     }
 
     @Override
+    public void abortOutput() {
+        try {
+            socket.shutdownOutput(); // wakes a write blocked in the kernel: it fails with EPIPE
+        } catch (IOException alreadyShutOrClosed) {
+            // nothing more can be written either way
+        }
+    }
+
+    @Override
     public void close() {
         try {
             socket.close();

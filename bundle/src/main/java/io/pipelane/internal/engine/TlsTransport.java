@@ -250,6 +250,12 @@ final class TlsTransport implements Transport {
         net.shutdownOutput();
     }
 
+    /** Below TLS: the writer may hold {@code writeLock} in a blocked write, which this makes fail. */
+    @Override
+    public void abortOutput() {
+        net.abortOutput();
+    }
+
     @Override
     public void close() {
         net.close();

@@ -31,6 +31,16 @@ interface Transport {
         return true;
     }
 
+    /**
+     * Ends the write side at once, from any thread (the watchdog, after a write timeout), without waiting for the
+     * writer: a write blocked because the peer does not read fails, the peer reads the end of its input (a TCP
+     * FIN, queued behind the bytes already sent), and reading goes on. Unlike {@link #shutdownOutput()} it sends
+     * nothing of its own: over TLS no {@code close_notify} (the writer holds the TLS state, and the record it was
+     * sending is cut anyway), so the server sees a truncated TLS stream and ends; the responses it had sent are
+     * still read. Idempotent; never throws.
+     */
+    void abortOutput();
+
     /** Closes both directions at once. Idempotent; never throws. */
     void close();
 

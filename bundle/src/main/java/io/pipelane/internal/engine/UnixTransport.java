@@ -49,6 +49,15 @@ final class UnixTransport implements Transport {
     }
 
     @Override
+    public void abortOutput() {
+        try {
+            channel.shutdownOutput(); // signals a writer blocked in the channel: its write fails
+        } catch (IOException alreadyShutOrClosed) {
+            // nothing more can be written either way
+        }
+    }
+
+    @Override
     public void close() {
         try {
             channel.close();

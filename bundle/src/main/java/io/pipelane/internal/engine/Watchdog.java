@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
  * Enforces the timeouts of a factory's connections with one thread, rather than a scheduled task per request:
  * on the hot path a connection only stores time stamps, and every {@link #TICK_MILLIS} the watchdog asks each
  * registered connection to compare them with its timeouts. A connection whose timeout expired closes its
- * transport, which unblocks the reader and writer threads.
+ * transport, which unblocks the reader and writer threads; after a write timeout it shuts only its output, which
+ * unblocks the writer while the reader goes on.
  *
  * <p>The thread exists only while connections are registered: it ends when the last one is gone, so an idle
  * factory holds no thread. Timeouts fire up to one tick late.

@@ -7,7 +7,7 @@ package io.pipelane.internal.engine;
  *   OPEN ──shutdown()──► DRAINING ──queue empty──► SHUT
  *    │ ╲                    │
  *    │  ╰─last request / server closes─► FINISHED
- *    └──────────────────────┴─────────────┴──write failed──► STOPPED
+ *    └──────────────────────┴─────────────┴──write failed / timed out──► STOPPED
  * </pre>
  */
 enum Writing {
@@ -19,7 +19,10 @@ enum Writing {
     FINISHED,
     /** The output was shut (FIN, or close_notify on TLS 1.3) after {@code shutdown()}. */
     SHUT,
-    /** Writing failed (I/O error, a request body that threw): nothing more is written; responses are still read. */
+    /**
+     * Writing failed (I/O error, a request body that threw) or timed out (then the output was shut): nothing more
+     * is written; responses are still read.
+     */
     STOPPED;
 
     boolean allows(Writing next) {

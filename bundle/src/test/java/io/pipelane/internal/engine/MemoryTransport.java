@@ -31,6 +31,8 @@ final class MemoryTransport implements Transport {
     private boolean closed;
     private boolean endedCleanly = true;
     private int reads;
+    /** Times a write found writes held and waited. */
+    private int blockedWrites;
 
     // ------------------------------------------------------------------------------------------ the test's side
 
@@ -70,7 +72,10 @@ final class MemoryTransport implements Transport {
         notifyAll();
     }
 
-    /** Writes block until {@link #releaseWrites} (a server that stops reading). */
+    /**
+     * Writes block until {@link #releaseWrites} (a server that stops reading); shutting the output (as
+     * {@link #abortOutput} does) makes a blocked write fail, as it does on Linux.
+     */
     synchronized void holdWrites() {
         writesHeld = true;
     }
@@ -100,6 +105,16 @@ final class MemoryTransport implements Transport {
         while (!(reads > 0 && input.isEmpty() && head == null) && !closed) {
             long left = deadline - System.currentTimeMillis();
             if (left <= 0) throw new AssertionError("the reader did not consume the input");
+            wait(left);
+        }
+    }
+
+    /** Waits until a write of the client's is blocked by {@link #holdWrites}. */
+    synchronized void awaitBlockedWrite() throws InterruptedException {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        while (blockedWrites == 0) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) throw new AssertionError("no write blocked");
             wait(left);
         }
     }
@@ -187,7 +202,9 @@ final class MemoryTransport implements Transport {
 
     @Override
     public synchronized void write(byte[] b, int off, int len) throws IOException {
-        while (writesHeld && !closed && writeFailure == null) {
+        while (writesHeld && !closed && writeFailure == null && !outputShut) {
+            blockedWrites++;
+            notifyAll();
             try {
                 wait();
             } catch (InterruptedException e) {
@@ -206,6 +223,12 @@ final class MemoryTransport implements Transport {
     @Override
     public synchronized void shutdownOutput() throws IOException {
         if (closed) throw new SocketException("Socket closed");
+        outputShut = true;
+        notifyAll();
+    }
+
+    @Override
+    public synchronized void abortOutput() {
         outputShut = true;
         notifyAll();
     }

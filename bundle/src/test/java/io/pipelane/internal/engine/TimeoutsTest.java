@@ -178,7 +178,9 @@ class TimeoutsTest {
             }
         }, length)));
         Throwable t = failure(upload);
-        assertTimeout(Phase.WRITE, t);
+        // Part of the PUT went out: unanswered, and idempotent, so it may be sent again (RFC 9112 §9.3.1).
+        assertTimedOut(RetryException.class, Phase.WRITE, t);
+        c.closed().toCompletableFuture().get(10, TimeUnit.SECONDS); // nothing else in flight: the connection ends
         assertEquals(ConnectionState.FAILED, c.state());
     }
 }

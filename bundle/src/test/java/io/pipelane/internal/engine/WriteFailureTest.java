@@ -150,6 +150,24 @@ class WriteFailureTest {
     }
 
     @Test
+    void aRequestCutMidWriteHasItsResponseTimedWhenTheServerSaysNothingMore() throws Exception {
+        // A write error cuts a POST in its body; the server neither answers nor closes. The POST stays in flight
+        // (the server may answer part of a request), so its response is timed from when writing stopped:
+        // without that it had no timeout at all (its response timeout started only once it was wholly written).
+        Connection c = factory.create(Endpoint.http("example.test", 80), ConnectionOptions.builder()
+                .persistence(Persistence.TRUE).responseTimeout(java.time.Duration.ofMillis(200)).build());
+        MemoryTransport server = connector.next();
+        server.failWrites(new SocketException("Broken pipe"));
+        var upload = c.call(Request.post("/upload", RequestBody.of(new byte[100_000])), BodyHandlers.ofString());
+        Throwable t = failure(upload);
+        assertInstanceOf(PossiblyProcessedException.class, t, "part of it may have reached the server");
+        assertTrue(t.getMessage().contains("partly sent"), t.getMessage());
+        assertEquals("Broken pipe", t.getCause().getMessage(), "the cause is what cut it, the failed write");
+        c.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(ConnectionState.FAILED, c.state());
+    }
+
+    @Test
     void aRequestBodyThatThrowsFailsItselfAndStopsWritingButTheResponsesAheadAreDelivered() throws Exception {
         Connection c = connect();
         MemoryTransport server = connector.next();
