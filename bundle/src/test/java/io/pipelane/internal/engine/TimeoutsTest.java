@@ -166,17 +166,7 @@ class TimeoutsTest {
         Connection c = factory.create(Endpoint.http(server.host(), server.port()),
                 ConnectionOptions.builder().writeTimeout(SHORT).build());
         long length = 256L * 1024 * 1024; // far more than the socket buffers hold
-        var upload = c.call(Request.put("/big", RequestBody.ofStream(() -> new InputStream() {
-            @Override
-            public int read() {
-                return 0;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) {
-                return len;
-            }
-        }, length)));
+        var upload = c.call(Request.put("/big", WriteTimeoutTest.zeros(length)));
         Throwable t = failure(upload);
         // Part of the PUT went out: unanswered, and idempotent, so it may be sent again (RFC 9112 §9.3.1).
         assertTimedOut(RetryException.class, Phase.WRITE, t);

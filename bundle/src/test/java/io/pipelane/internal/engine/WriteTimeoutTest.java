@@ -78,7 +78,7 @@ class WriteTimeoutTest {
     }
 
     /** A body of {@code length} zero bytes that costs nothing to produce (far more than socket buffers hold). */
-    private static RequestBody zeros(long length) {
+    static RequestBody zeros(long length) {
         return RequestBody.ofStream(() -> new InputStream() {
             @Override
             public int read() {
