@@ -386,7 +386,7 @@ public class PipelaneKarafIT {
         try (OrderedStatusServer server = new OrderedStatusServer()) {
             writeEtcFile("io.pipelane.endpoint-ssh.cfg", "name = ssh\nuri = " + server.uri() + "\n");
             await("endpoint 'ssh'", () -> endpointsOfFactory().contains("ssh"), this::diagnostics);
-            awaitCommands("endpoints", "connections", "get", "cache");
+            awaitCommands("endpoints", "connections", "get", "cache", "request", "stats");
 
             SshResult endpoints = ssh("pipelane:endpoints");
             endpoints.assertSucceeded();
@@ -400,6 +400,17 @@ public class PipelaneKarafIT {
             assertTrue("the summary line is printed too:\n" + get.out, Pattern.compile(
                     "(?m)^4 request\\(s\\) to ssh \\(" + Pattern.quote(server.uri()) + "/\\) on one connection, "
                     + "pipelined in [0-9.]+ ms: 1 x 200, 1 x 201, 1 x 202, 1 x 203$").matcher(get.out).find());
+
+            // Issue 13: one request printed like curl -i, then the statistics count it with the four GETs.
+            SshResult request = ssh("pipelane:request -H 'X-Trace: ssh' -d 'from ssh' ssh /r");
+            request.assertSucceeded();
+            String body = "response 0 to POST /r HTTP/1.1\n";
+            assertEquals(request.toString(), "HTTP/1.1 200 Status 200\nContent-Type: text/plain; charset=UTF-8\n"
+                    + "Content-Length: " + body.length() + "\n\n" + body, request.out);
+            SshResult stats = ssh("pipelane:stats ssh");
+            stats.assertSucceeded();
+            assertTrue(stats.out, stats.out.startsWith("ssh  " + server.uri() + "\n"));
+            assertTrue(stats.out, stats.out.contains("\n  requests     5, 0 in flight, 5 completed, 0 failed\n"));
 
             SshResult connections = ssh("pipelane:connections");
             connections.assertSucceeded();
@@ -420,14 +431,15 @@ public class PipelaneKarafIT {
             usage.assertSucceeded();
             assertTrue(usage.out, usage.out.startsWith("usage: pipelane:get <endpoint> <path> [count]\n"));
             // The description the command list of "help" shows: the commands' @Descriptor.
-            for (String name : new String[] {"endpoints", "connections", "get", "cache"}) {
+            for (String name : new String[] {"endpoints", "connections", "get", "cache", "request", "stats"}) {
                 String description = sessionFactory.getRegistry().getCommand("pipelane", name).getDescription();
                 assertTrue(name + ": " + description, description != null && description.length() > 20
                         && !description.equals(name));
             }
 
             // Wrong or missing arguments: the usage and an error naming the problem, never Gogo's coercion error.
-            for (String wrong : new String[] {"pipelane:get", "pipelane:get ssh / many", "pipelane:endpoints now"}) {
+            for (String wrong : new String[] {"pipelane:get", "pipelane:get ssh / many", "pipelane:endpoints now",
+                "pipelane:request -H broken ssh", "pipelane:stats ssh more"}) {
                 SshResult r = ssh(wrong);
                 assertTrue(wrong + " fails: " + r, r.exitStatus != null && r.exitStatus != 0);
                 assertTrue(r.toString(), r.out.startsWith("usage: " + wrong.split(" ")[0]));
