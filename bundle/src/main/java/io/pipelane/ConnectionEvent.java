@@ -171,7 +171,8 @@ public sealed interface ConnectionEvent {
     }
 
     /**
-     * A response was read to its end.
+     * A response was read to its end and its body sink accepted the end (else the request is reported as a
+     * {@link RequestFailed}).
      *
      * @param bodyBytes the body's bytes as decoded (without chunk framing)
      * @param duration  from the connection accepting the request to the response's end (queueing included)

@@ -61,7 +61,10 @@ public interface ConnectionListener {
     default void responseHead(ConnectionEvent.ResponseHeadReceived event) {
     }
 
-    /** A response was read to its end. */
+    /**
+     * A response was read to its end and its body sink accepted the end ({@link BodySink#onComplete} returned): the
+     * caller gets the response. A sink that throws there makes it a {@link #requestFailed}, with that failure.
+     */
     default void responseComplete(ConnectionEvent.ResponseCompleted event) {
     }
 

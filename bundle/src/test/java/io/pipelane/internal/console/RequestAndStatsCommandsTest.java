@@ -12,11 +12,11 @@ import io.pipelane.ConnectionListener;
 import io.pipelane.internal.osgi.PipelaneCore;
 import io.pipelane.internal.osgi.PipelaneRuntime;
 import io.pipelane.internal.osgi.RealFramework;
+import io.pipelane.testing.ClosedPort;
 import io.pipelane.testing.ScriptedServer;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -170,10 +170,12 @@ class RequestAndStatsCommandsTest {
 
     @Test
     void aFailurePrintsItsCauseChainAndNoSecret() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closed = s.getLocalPort(); // nothing listens there once closed
+        try (ClosedPort stopped = new ClosedPort()) {
+            aFailurePrintsItsCauseChainAndNoSecret(stopped.port());
         }
+    }
+
+    private void aFailurePrintsItsCauseChainAndNoSecret(int closed) {
         String url = "http://127.0.0.1:" + closed + "/x";
         Run refused = request("-H", "Authorization: Bearer " + SECRET, url);
         assertTrue(refused.failure() instanceof IllegalStateException, String.valueOf(refused.failure()));

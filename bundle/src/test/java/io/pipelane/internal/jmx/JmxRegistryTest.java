@@ -89,4 +89,32 @@ class JmxRegistryTest {
         assertEquals("a,b=c", ObjectName.unquote(on.getKeyProperty("name")));
         assertEquals("plain.name-1", JmxRegistry.name("Endpoint", "plain.name-1", null).getKeyProperty("name"));
     }
+
+    /** The README's table of MBeans names each one's attributes and operations as a JMX client sees them. */
+    @Test
+    void theReadmeListsEveryAttributeAndOperationOfEachMBean() throws Exception {
+        factory = ConnectionFactory.builder().build();
+        jmx.endpoints(Map.of("readme", "http://127.0.0.1:1"));
+        jmx.cacheOpened(this, "com.example.readme", 7, "bundle com.example.readme [7]",
+                (PipelaneConnectionCache) factory.cache(CacheOptions.defaults()));
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+        String[][] rows = {
+            {"| `io.pipelane:type=Endpoint,name=<endpoint>`", "io.pipelane:type=Endpoint,name=readme"},
+            {"| `io.pipelane:type=Cache,name=<bundle symbolic name>,bundle=<bundle id>`",
+                "io.pipelane:type=Cache,name=com.example.readme,bundle=7"}};
+        for (String[] row : rows) {
+            int at = readme.indexOf(row[0]);
+            assertTrue(at >= 0, "the README's JMX table has the row " + row[0]);
+            String line = readme.substring(at, readme.indexOf('\n', at));
+            String listed = line.substring(line.lastIndexOf(" | ") + 3);
+            java.util.Set<String> documented = new java.util.TreeSet<>();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("`(\\w+)(\\(\\))?`").matcher(listed);
+            while (m.find()) documented.add(m.group(1) + (m.group(2) == null ? "" : "()"));
+            javax.management.MBeanInfo info = server.getMBeanInfo(new ObjectName(row[1]));
+            java.util.Set<String> actual = new java.util.TreeSet<>();
+            for (var a : info.getAttributes()) actual.add(a.getName());
+            for (var o : info.getOperations()) actual.add(o.getName() + "()");
+            assertEquals(actual, documented, line);
+        }
+    }
 }
