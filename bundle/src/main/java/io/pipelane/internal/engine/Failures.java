@@ -27,9 +27,7 @@ final class Failures {
             }
             return new PipelaneException("the response to " + e.request + " was cut short: " + why, cause);
         }
-        if (!stage.mayHaveBeenSent()) {
-            return new RetryException(RetryException.Reason.NOT_SENT, e.request + " was not sent: " + why, cause);
-        }
+        if (!stage.mayHaveBeenSent()) return notSent(e, cause);
         if (stage == Exchange.Stage.UNPROCESSED) {
             return new RetryException(RetryException.Reason.SENT_AFTER_CLOSE, e.request + " was sent after a"
                     + " response with Connection: close, so the"
@@ -43,5 +41,11 @@ final class Failures {
         }
         return new PossiblyProcessedException(e.request + sent + " not answered, and the server may have"
                 + " processed it: " + why, cause);
+    }
+
+    /** The failure of a request none of whose bytes reached the transport: it may be sent again. */
+    static RetryException notSent(Exchange<?> e, Throwable cause) {
+        String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
+        return new RetryException(RetryException.Reason.NOT_SENT, e.request + " was not sent: " + why, cause);
     }
 }

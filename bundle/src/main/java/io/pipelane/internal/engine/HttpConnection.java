@@ -121,6 +121,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      * response timed from here ({@link ResponseReader#expired}).
      */
     private volatile long writingStoppedAt;
+    /**
+     * The requests whose first bytes are in the socket write in progress (the writer's list, not changed while that
+     * write runs), from {@link #markSent} until {@link #writeReturned}; else null.
+     */
+    private List<Exchange<?>> writeInProgress;
 
     // --- for the watchdog ---
     private volatile ConnectPhase connectPhase = ConnectPhase.TCP;
@@ -140,7 +145,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         this.onTerminated = onTerminated;
         this.pipeline = new Pipeline(options);
         this.delivery = new Delivery(executor, this, this::scheduleWriter);
-        this.termination = new Termination(this, lock, options);
+        this.termination = new Termination(this, lock, options, delivery);
     }
 
     /** Starts connecting in the background. */
@@ -490,20 +495,37 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     }
 
     /**
-     * The writer is about to hand these requests' bytes to the socket: from now on they count as sent. Returns
-     * false, and marks nothing, when the connection has already ended one of them: it was failed as never sent
-     * (e.g. by {@link #close()} racing with the write), so its bytes must not reach the socket.
+     * The writer is about to hand these requests' bytes to the socket: from now on they count as sent, unless that
+     * write finds the transport closed before it began ({@link #writeReturned}). Returns false, and marks nothing,
+     * when the connection has ended or has ended one of them: it was failed as never sent (e.g. by {@link #close()}
+     * racing with the write), so its bytes must not reach the socket.
      */
     boolean markSent(List<Exchange<?>> exchanges) {
         synchronized (lock) {
+            if (state.isTerminal()) return false;
             for (Exchange<?> e : exchanges) {
                 if (e.stage() == Exchange.Stage.ENDED) return false;
             }
             for (Exchange<?> e : exchanges) {
                 if (e.stage() == Exchange.Stage.TAKEN) e.to(Exchange.Stage.SENT);
             }
+            writeInProgress = exchanges;
             return true;
         }
+    }
+
+    /**
+     * The socket write announced by {@link #markSent} has returned; {@code sentNothing}: the transport was closed
+     * before it began (the connection ended meanwhile). If the connection ended during the write, this settles its
+     * requests' outcomes: sent (possibly processed) or not sent.
+     */
+    void writeReturned(boolean sentNothing) {
+        boolean endedDuringWrite;
+        synchronized (lock) {
+            endedDuringWrite = writeInProgress != null && state.isTerminal();
+            writeInProgress = null;
+        }
+        if (endedDuringWrite) termination.writeResolved(sentNothing);
     }
 
     /**
@@ -804,18 +826,25 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             if (failure == null || finalState == ConnectionState.FAILED) failure = cause;
             outstanding = pipeline.takeAll();
             outcomes = new Throwable[outstanding.size()];
+            // The requests of a socket write in progress count as sent unless it finds the transport closed.
+            Throwable[] ifNotSent = null;
             for (int i = 0; i < outcomes.length; i++) {
                 Exchange<?> e = outstanding.get(i);
                 // a request whose write was cut by the failure that stopped writing fails because of that failure
                 boolean cutMidWrite = writingStoppedBy != null && e.writtenAt == 0
                         && e.stage() == Exchange.Stage.SENT;
                 outcomes[i] = e == victim ? cause : Failures.classify(e, cutMidWrite ? writingStoppedBy : cause);
+                if (e != victim && e.stage() == Exchange.Stage.SENT && writeInProgress != null
+                        && writeInProgress.contains(e)) {
+                    if (ifNotSent == null) ifNotSent = new Throwable[outcomes.length];
+                    ifNotSent[i] = Failures.notSent(e, cutMidWrite ? writingStoppedBy : cause);
+                }
                 e.to(Exchange.Stage.ENDED);
             }
             endState = finalState;
             endReason = reason;
             endCause = cause;
-            termination.begin(outstanding, outcomes);
+            termination.begin(outstanding, outcomes, ifNotSent);
             t = transport;
             c = connecting;
         }
@@ -889,7 +918,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     public void checkTimeouts(long now) {
         delivery.checkStuck(now);
         if (state.isTerminal()) {
-            termination.checkOverdue(now, delivery);
+            termination.checkOverdue(now);
             return;
         }
         ConnectPhase phase = connectPhase;

@@ -369,7 +369,8 @@ final class PipelineWriter implements Runnable {
     }
 
     /**
-     * The batch's way to the socket: marks the batched requests as sent, times the write for the watchdog, and
+     * The batch's way to the socket: marks the batched requests as sent, times the write for the watchdog, tells the
+     * connection when the write returned (and whether it found the transport closed before it began), and
      * remembers socket errors (to tell them from errors of a request's own body).
      */
     private final class TransportOutput extends OutputStream {
@@ -380,20 +381,28 @@ final class PipelineWriter implements Runnable {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            if (!unsent.isEmpty()) {
-                if (!connection.markSent(unsent)) {
-                    throw new IOException("the connection ended before these requests were written");
-                }
-                unsent.clear();
+            boolean announced = !unsent.isEmpty();
+            if (announced && !connection.markSent(unsent)) {
+                throw new IOException("the connection ended before these requests were written");
             }
+            boolean sentNothing = false;
             writeStartedAt = System.nanoTime();
             try {
                 transport.write(b, off, len);
+            } catch (TransportClosedException e) {
+                sentNothing = true;
+                transportError = e;
+                throw e;
             } catch (IOException e) {
                 transportError = e;
                 throw e;
             } finally {
                 writeStartedAt = 0;
+                if (announced) {
+                    // unsent stays as it is until the connection knows the write returned (it reads it meanwhile)
+                    connection.writeReturned(sentNothing);
+                    unsent.clear();
+                }
             }
         }
     }

@@ -10,6 +10,8 @@ final class PlainTransport implements Transport {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    /** Set by close() before the socket closes: a write that sees it sends nothing. */
+    private volatile boolean closed;
 
     PlainTransport(Socket socket) throws IOException {
         this.socket = socket;
@@ -33,6 +35,7 @@ final class PlainTransport implements Transport {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
+        if (closed) throw new TransportClosedException();
         out.write(b, off, len);
     }
 
@@ -52,6 +55,7 @@ final class PlainTransport implements Transport {
 
     @Override
     public void close() {
+        closed = true;
         try {
             socket.close();
         } catch (IOException ignored) {

@@ -189,9 +189,19 @@ final class TlsTransport implements Transport {
         ByteBuffer src = ByteBuffer.wrap(b, off, len);
         writeLock.lock();
         try {
+            boolean first = true;
             while (src.hasRemaining()) {
                 int before = src.remaining();
-                wrapAndSend(src);
+                try {
+                    wrapAndSend(src);
+                } catch (TransportClosedException closed) {
+                    // Nothing of this write was sent only if the closed record write was its first.
+                    if (first) throw closed;
+                    java.io.IOException midway = new java.net.SocketException("Socket closed");
+                    midway.initCause(closed);
+                    throw midway;
+                }
+                first = false;
                 if (src.remaining() == before) {
                     // e.g. a TLS 1.2 renegotiation, which Pipelane does not support: fail rather than spin
                     throw new IOException("the TLS engine accepted no data to send (handshake status "

@@ -16,7 +16,10 @@ interface Transport {
      */
     boolean endedCleanly();
 
-    /** Writes all of {@code b[off, off+len)}. */
+    /**
+     * Writes all of {@code b[off, off+len)}. Throws {@link TransportClosedException} when {@link #close()} came before
+     * this write began (nothing of it was sent); any other failure may come after some of its bytes were sent.
+     */
     void write(byte[] b, int off, int len) throws IOException;
 
     /** Shuts the write side: TCP FIN; for TLS, {@code close_notify} and then FIN. Reading goes on. */

@@ -13,6 +13,8 @@ final class UnixTransport implements Transport {
     private final SocketChannel channel;
     private ByteBuffer readView;
     private ByteBuffer writeView;
+    /** Set by close() before the channel closes: a write that sees it sends nothing. */
+    private volatile boolean closed;
 
     UnixTransport(SocketChannel channel) {
         this.channel = channel;
@@ -35,6 +37,7 @@ final class UnixTransport implements Transport {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
+        if (closed) throw new TransportClosedException();
         ByteBuffer view = writeView;
         if (view == null || view.array() != b) {
             view = writeView = ByteBuffer.wrap(b);
@@ -59,6 +62,7 @@ final class UnixTransport implements Transport {
 
     @Override
     public void close() {
+        closed = true;
         try {
             channel.close();
         } catch (IOException ignored) {

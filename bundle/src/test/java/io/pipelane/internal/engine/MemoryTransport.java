@@ -10,9 +10,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * An in-memory {@link Transport} that a test drives step by step: it hands the client server bytes
  * ({@link #serve}), ends the input ({@link #fin}, {@link #reset}, {@link #finWithoutCloseNotify}), makes writes
- * fail ({@link #failWrites}) or block ({@link #holdWrites}), and waits for what the client wrote
- * ({@link #awaitWritten}). Every wait is on a condition, bounded by {@link #WAIT_MS} so that a broken engine fails
- * the test instead of hanging it; nothing depends on timing.
+ * fail ({@link #failWrites}) or block ({@link #holdWrites}), holds the client's thread just before a write begins
+ * ({@link #holdWriteStarts}) or inside {@code close()} ({@link #holdCloses}), to order a race's events, and waits
+ * for what the client wrote ({@link #awaitWritten}). A write that finds the transport closed when it begins sends
+ * nothing and throws {@link TransportClosedException}, as the real transports do. Every wait is on a condition,
+ * bounded by {@link #WAIT_MS} so that a broken engine fails the test instead of hanging it; nothing depends on
+ * timing.
  */
 final class MemoryTransport implements Transport {
     static final long WAIT_MS = 10_000;
@@ -27,6 +30,11 @@ final class MemoryTransport implements Transport {
     private final ByteArrayOutputStream attempted = new ByteArrayOutputStream();
     private IOException writeFailure;
     private boolean writesHeld;
+    private boolean writeStartsHeld;
+    /** Writes waiting to begin ({@link #holdWriteStarts}) or held ({@link #holdWrites}). */
+    private int writesWaiting;
+    private boolean closesHeld;
+    private int closesStarted;
     private boolean outputShut;
     private boolean closed;
     private boolean endedCleanly = true;
@@ -85,6 +93,49 @@ final class MemoryTransport implements Transport {
         notifyAll();
     }
 
+    /**
+     * Writes wait, before they begin, until {@link #releaseWriteStarts} (the writer's thread descheduled just before
+     * its system call): a close meanwhile means the write sends nothing.
+     */
+    synchronized void holdWriteStarts() {
+        writeStartsHeld = true;
+    }
+
+    synchronized void releaseWriteStarts() {
+        writeStartsHeld = false;
+        notifyAll();
+    }
+
+    /** Waits until a write waits, to begin ({@link #holdWriteStarts}) or held ({@link #holdWrites}). */
+    synchronized void awaitWriteWaiting() throws InterruptedException {
+        awaitCondition(() -> writesWaiting > 0, "no write was made");
+    }
+
+    /** {@code close()} waits until {@link #releaseCloses}, before it closes anything (a thread descheduled there). */
+    synchronized void holdCloses() {
+        closesHeld = true;
+    }
+
+    synchronized void releaseCloses() {
+        closesHeld = false;
+        notifyAll();
+    }
+
+    /** Waits until the client has called {@code close()} (held or not). */
+    synchronized void awaitCloseCalled() throws InterruptedException {
+        awaitCondition(() -> closesStarted > 0, "the client did not call close()");
+    }
+
+    private void awaitCondition(java.util.function.BooleanSupplier condition, String failure)
+            throws InterruptedException {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        while (!condition.getAsBoolean()) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) throw new AssertionError(failure);
+            wait(left);
+        }
+    }
+
     /** Waits until the client has written text containing {@code count} occurrences of {@code marker}; returns all. */
     synchronized String awaitWritten(String marker, int count) throws InterruptedException {
         long deadline = System.currentTimeMillis() + WAIT_MS;
@@ -134,8 +185,9 @@ final class MemoryTransport implements Transport {
     }
 
     /**
-     * What the client passed to {@code write}, failed writes included: over a real socket, part of a write that
-     * fails may have reached the server, so only a request absent from this was surely never sent.
+     * What the client passed to {@code write}, failed writes included, except those that found the transport closed
+     * when they began (they send nothing): over a real socket, part of a write that fails may have reached the
+     * server, so only a request absent from this was surely never sent.
      */
     synchronized String attemptedText() {
         return attempted.toString(StandardCharsets.ISO_8859_1);
@@ -202,15 +254,21 @@ final class MemoryTransport implements Transport {
 
     @Override
     public synchronized void write(byte[] b, int off, int len) throws IOException {
-        while (writesHeld && !closed && writeFailure == null && !outputShut) {
-            blockedWrites++;
-            notifyAll();
-            try {
+        writesWaiting++;
+        notifyAll();
+        try {
+            while (writeStartsHeld) wait();
+            if (closed) throw new TransportClosedException(); // nothing of it was sent, nor attempted
+            while (writesHeld && !closed && writeFailure == null && !outputShut) {
+                blockedWrites++;
+                notifyAll();
                 wait();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException();
+        } finally {
+            writesWaiting--;
         }
         attempted.write(b, off, len);
         if (closed) throw new SocketException("Socket closed");
@@ -235,6 +293,16 @@ final class MemoryTransport implements Transport {
 
     @Override
     public synchronized void close() {
+        closesStarted++;
+        notifyAll();
+        while (closesHeld) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         closed = true;
         notifyAll();
     }
