@@ -37,9 +37,12 @@ import java.util.function.BiConsumer;
  *     │         │    ╰─────┼───────────────┤              │
  *     ╰─────────┴──────────┴────────┴──────┴──────────────┴──► ENDED
  * </pre>
- * The time its last byte went into the writer's batch is {@link #writtenAt} (for the response timeout). The stage is read and changed under the connection's lock only; {@link #to} checks every transition. The
- * response future is completed once, through the connection's {@link Delivery} (never on the reader or the
- * watchdog thread: completing a future runs the application's dependent stages).
+ * The time its last byte went into the writer's batch is {@link #writtenAt} (for the response timeout). The stage
+ * is read and changed under the connection's lock only; {@link #to} checks every transition. The response future
+ * is completed once, through the connection's {@link Delivery} (never on the reader or the watchdog thread:
+ * completing a future runs the application's dependent stages). Its body sink is called on the reader thread
+ * only, as {@link BodySink} promises: when the connection ends, the reader tells the sink its end
+ * ({@link #tellSinkItsEnd}) once it stops; {@link #fail} never touches the sink.
  */
 final class Exchange<T> implements Delivery.Completion, BiConsumer<T, Throwable> {
     /** What the application has of the response: nothing yet, or the response (a streamed body still arriving). */
@@ -107,6 +110,8 @@ final class Exchange<T> implements Delivery.Completion, BiConsumer<T, Throwable>
     private boolean sinkEnded;
     /** Set by the reader before it tells the sink the body is complete: a body value from then on is its end. */
     private volatile boolean bodyEnded;
+    /** Its failure as decided when the connection ended (set once, under the connection's lock), else null. */
+    private volatile Throwable endedWith;
     /** Guarded by this: the trailers once the response is complete, and the stage of a streamed body's response. */
     private Headers trailerFields;
     private CompletableFuture<Headers> pendingTrailers;
@@ -181,7 +186,7 @@ final class Exchange<T> implements Delivery.Completion, BiConsumer<T, Throwable>
     @Override
     public void accept(T body, Throwable error) {
         if (error != null) {
-            failOn(openedOn, unwrap(error));
+            fail(openedOn, unwrap(error)); // the sink failed its own body: it needs no telling
             return;
         }
         if (bodyEnded) reportCompleted(); // a buffered body: its sink accepted the end
@@ -237,10 +242,28 @@ final class Exchange<T> implements Delivery.Completion, BiConsumer<T, Throwable>
         return pendingTrailers;
     }
 
+    /** The connection ended: {@code failure} is how this request fails. Under the connection's lock. */
+    void endWith(Throwable failure) {
+        if (endedWith == null) endedWith = failure;
+    }
+
     /**
-     * Fails the response (and its body sink, if any), completing the future on {@code executor}. Safe to call
-     * more than once: the first outcome wins. Once the response was delivered (a streamed body), its outcome is
-     * the response: the failure reaches the application through the body stream and the trailers.
+     * On the reader thread, once it has stopped: tells a sink not yet told its end {@code onError}, with the failure
+     * decided when the connection ended ({@code connectionFailure} if none was).
+     */
+    void tellSinkItsEnd(Throwable connectionFailure) {
+        Throwable cause = endedWith != null ? endedWith : connectionFailure;
+        BodySink<T> s = endSink();
+        if (s == null || cause == null) return;
+        try {
+            s.onError(cause);
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /**
+     * On the reader thread: fails the response and tells its body sink, if any, {@code onError}. See {@link #fail}.
      */
     void failOn(Delivery executor, Throwable cause) {
         reportFailed(cause);
@@ -252,6 +275,17 @@ final class Exchange<T> implements Delivery.Completion, BiConsumer<T, Throwable>
                 cause.addSuppressed(e);
             }
         }
+        fail(executor, cause);
+    }
+
+    /**
+     * Fails the response, completing the future on {@code executor} (or on this thread when null), but not its body
+     * sink, which only the reader thread calls. Safe to call more than once: the first outcome wins. Once the
+     * response was delivered (a streamed body), its outcome is the response: the failure reaches the application
+     * through the body stream (told by the reader) and the trailers.
+     */
+    void fail(Delivery executor, Throwable cause) {
+        reportFailed(cause);
         CompletableFuture<Headers> pending;
         synchronized (this) {
             pending = pendingTrailers;

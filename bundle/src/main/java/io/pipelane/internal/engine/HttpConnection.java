@@ -68,7 +68,10 @@ import java.util.function.Consumer;
  * the public methods. Application code (response futures' dependent stages, {@code nextChange()} and
  * {@code connected} stages, the finaliser) runs on the executor, never on the reader or the watchdog, through the
  * {@link Delivery}; requests those completions make are written by the delivery's drain at the end of its round,
- * on its thread, in one write ({@link Delivery#deferWrite}). Every field marked "guarded" is read and written under {@code lock}; no I/O and no application code runs under it.
+ * on its thread, in one write ({@link Delivery#deferWrite}). Body handlers and sinks run on the reader only: the
+ * ending stops the reader ({@link ReaderCalls}: a reader blocked in a sink is interrupted), which then tells the
+ * open sink its end. Every field marked "guarded" is read and written under {@code lock}; no I/O and no
+ * application code runs under it.
  */
 final class HttpConnection implements Connection, Watchdog.Watched, Connector.Progress {
     private static final System.Logger LOG = io.pipelane.internal.log.Logs.logger(HttpConnection.class);
@@ -198,22 +201,31 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         delivery.submit(connected, () -> connected.complete(this));
         signalChange();
         start(w);
-        ResponseReader.End end;
         try {
-            end = r.run();
-        } catch (Throwable e) {
-            readFailed(e, r.victim(e));
-            return;
-        }
-        switch (end) {
-            case LAST_RESPONSE:
-                serverClosedAfterResponse(r.lastHead());
-                break;
-            case INPUT_ENDED:
-                inputEnded();
-                break;
-            default:
-                break; // ended from inside the reader
+            ResponseReader.End end;
+            try {
+                end = r.run();
+            } catch (Throwable e) {
+                readFailed(e, r.victim(e));
+                return;
+            }
+            switch (end) {
+                case LAST_RESPONSE:
+                    serverClosedAfterResponse(r.lastHead());
+                    break;
+                case INPUT_ENDED:
+                    inputEnded();
+                    break;
+                default:
+                    break; // ended from inside the reader
+            }
+        } finally {
+            // The connection has ended: a sink still open hears it here, on the reader thread, which owns it.
+            Throwable why;
+            synchronized (lock) {
+                why = failure;
+            }
+            r.endOpenSink(why);
         }
     }
 
@@ -332,7 +344,10 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         finishIfDone();
     }
 
-    /** Ends the connection at once; the finaliser runs, and the requests fail, on the calling thread. */
+    /**
+     * Ends the connection at once; the finaliser runs, and the requests fail, on the calling thread (a body sink
+     * hears its end from the reader).
+     */
     @Override
     public void close() {
         close(new ConnectionClosedException("connection to " + endpoint + " closed by Connection.close()"));
@@ -536,7 +551,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         synchronized (lock) {
             if (!pipeline.remove(e)) return;
         }
-        e.failOn(delivery, cause);
+        e.fail(delivery, cause);
         signalChange();
         finishIfDone();
     }
@@ -609,7 +624,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         LOG.log(System.Logger.Level.DEBUG, () -> this + " stopped writing: " + cause);
         String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
         for (Exchange<?> e : unsent) {
-            e.failOn(delivery, e == victim ? victimOutcome
+            e.fail(delivery, e == victim ? victimOutcome
                     : new RetryException(RetryException.Reason.NOT_SENT, e.request + " was not sent: writing to "
                             + endpoint + " failed: " + why, cause));
         }
@@ -820,6 +835,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         Throwable[] outcomes;
         Transport t;
         Closeable c;
+        ResponseReader r;
         synchronized (lock) {
             if (state.isTerminal()) return;
             state = finalState;
@@ -839,6 +855,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                     if (ifNotSent == null) ifNotSent = new Throwable[outcomes.length];
                     ifNotSent[i] = Failures.notSent(e, cutMidWrite ? writingStoppedBy : cause);
                 }
+                e.endWith(outcomes[i]);
                 e.to(Exchange.Stage.ENDED);
             }
             endState = finalState;
@@ -847,9 +864,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             termination.begin(outstanding, outcomes, ifNotSent);
             t = transport;
             c = connecting;
+            r = reader;
         }
         if (t != null) t.close();
         if (c != null) closeQuietly(c);
+        if (r != null) r.stop(); // a sink the reader is blocked in is interrupted; it hears its end from the reader
         onTerminated.accept(this);
         if (finalState == ConnectionState.FAILED) {
             LOG.log(System.Logger.Level.DEBUG, () -> this + " failed: " + cause);

@@ -112,6 +112,10 @@ final class ResponseReader implements ResponseParser.Listener {
     private ResponseHead lastHead;
     /** The exchange whose handler or sink failed: the rest of its body is read and dropped. */
     private Exchange<?> discarding;
+    /** The exchange whose sink was opened last: told its end when the reader stops, unless it was told already. */
+    private Exchange<?> opened;
+    /** The calls into application code, and their stop when the connection ends. */
+    private final ReaderCalls calls = new ReaderCalls();
 
     ResponseReader(HttpConnection connection, Transport transport) {
         this.connection = connection;
@@ -125,6 +129,7 @@ final class ResponseReader implements ResponseParser.Listener {
      * malformed response, a body sink that gave up), after which {@link #victim} says whose response failed.
      */
     End run() throws IOException {
+        calls.bind(Thread.currentThread());
         while (true) {
             byte[] into = reading != Reading.IDLE || !connection.isIdle() ? busyBuffer() : idleBuffer();
             readView = into == idleBuffer ? idleView : view;
@@ -206,6 +211,24 @@ final class ResponseReader implements ResponseParser.Listener {
         byte[] b = buffer;
         byte[] s = spare.get();
         return idleBuffer.length + (b == null ? 0 : b.length) + (s == null ? 0 : s.length);
+    }
+
+    /**
+     * The connection has ended (any thread): the reader calls no more application code, and a call in progress (a
+     * sink blocked in {@code onData}) is interrupted. The sink hears its end from the reader ({@link #endOpenSink}).
+     */
+    void stop() {
+        calls.stop();
+    }
+
+    /**
+     * On the reader thread, once {@link #run} has returned or thrown and the connection has ended: tells the sink
+     * still open (a response cut short) its end.
+     */
+    void endOpenSink(Throwable connectionFailure) {
+        Exchange<?> e = opened;
+        opened = null;
+        if (e != null) e.tellSinkItsEnd(connectionFailure);
     }
 
     /**
@@ -300,7 +323,8 @@ final class ResponseReader implements ResponseParser.Listener {
         openSink(current, head);
     }
 
-    private <T> void openSink(Exchange<T> e, ResponseHead head) {
+    private <T> void openSink(Exchange<T> e, ResponseHead head) throws IOException {
+        if (!calls.enter()) throw new ConnectionEnded();
         BodySink<T> sink;
         try {
             sink = e.handler.open(head, options);
@@ -308,8 +332,12 @@ final class ResponseReader implements ResponseParser.Listener {
         } catch (RuntimeException ex) {
             discard(e, new PipelaneException("the body handler of " + e.request + " failed: " + ex, ex));
             return;
+        } finally {
+            calls.leave();
         }
+        opened = e;
         e.open(head, sink, connection.delivery());
+        if (calls.isStopped()) throw new ConnectionEnded(); // the sink hears its end when the reader stops
     }
 
     /** Only this response fails; the rest of its body is read and dropped, the pipeline goes on. */
@@ -325,14 +353,20 @@ final class ResponseReader implements ResponseParser.Listener {
         e.bodyBytes += len;
         if (e == discarding || e.sink == null) return;
         readView.limit(off + len).position(off);
+        if (!calls.enter()) throw new ConnectionEnded(); // no data after the end
         try {
             e.sink.onData(readView);
         } catch (PipelaneTimeoutException timeout) {
             throw timeout; // the application did not read a streamed body: the connection ends
         } catch (IOException | RuntimeException ex) {
-            discard(e, ex instanceof LimitExceededException ? ex
-                    : new IOException("the body handler of " + e.request + " failed: " + ex, ex));
+            if (!calls.isStopped()) { // else interrupted by the connection's end: not the sink's failure
+                discard(e, ex instanceof LimitExceededException ? ex
+                        : new IOException("the body handler of " + e.request + " failed: " + ex, ex));
+            }
+        } finally {
+            calls.leave();
         }
+        if (calls.isStopped()) throw new ConnectionEnded();
     }
 
     @Override
@@ -350,10 +384,13 @@ final class ResponseReader implements ResponseParser.Listener {
         e.trailersArrived(trailerFields);
         BodySink<?> sink = dropped ? null : e.completeSink();
         if (sink != null) {
+            calls.enter(); // even if the connection has ended since: the response is complete, its sink hears so
             try {
                 sink.onComplete(trailerFields);
             } catch (IOException | RuntimeException ex) {
                 e.failOn(connection.delivery(), ex); // reported failed: the caller gets this failure
+            } finally {
+                calls.leave();
             }
         }
         e.reportCompleted(); // once the sink accepted the end (a no-op if the exchange was reported failed)

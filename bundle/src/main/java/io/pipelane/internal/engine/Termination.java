@@ -174,7 +174,7 @@ final class Termination {
             o = outcomes;
             outcomes = null;
         }
-        for (int i = 0; i < o.failures().length; i++) o.exchanges().get(i).failOn(null, o.failures()[i]);
+        for (int i = 0; i < o.failures().length; i++) o.exchanges().get(i).fail(null, o.failures()[i]);
         connection.ended();
         closed.complete(null);
     }

@@ -45,9 +45,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (mid-head, mid-body, between responses). At random points the caller calls {@code close()} or {@code shutdown()}.
  *
  * <p>Properties checked for every round: every future completes (none stays pending once the connection has
- * closed); each body sink ends at most once, and never gets data after its end (unless the caller closed); a
- * failure is one of the documented types ({@link PipelaneException} and its subclasses; a plain {@code PipelaneException} says "cut short" or has a
- * cause); a request never written fails with {@link RetryException}; a non-idempotent request that was written and
+ * closed); each body sink ends at most once, is called on the reader thread only, and never gets data after its
+ * end; a failure is one of the documented types ({@link PipelaneException} and its subclasses; a plain
+ * {@code PipelaneException} says "cut short" or has a cause); a request never written fails with {@link RetryException}; a non-idempotent request that was written and
  * not answered is never a {@code RetryException} unless a response ahead of it said {@code Connection: close}
  * (RFC 9112 §9.3); responses answered in full before any fault arrive with their own body, in call order (unless
  * the caller closed the connection); {@code length()} is 0, {@code closed()} completes and the connection closes
@@ -106,6 +106,9 @@ class EngineFuzzTest {
         ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                 () -> f.get(WAIT_MS, TimeUnit.MILLISECONDS));
         assertTrue(e.getCause() instanceof PipelaneException, e.getCause().toString());
+        // The reader tells the sink (it owns it), once it has stopped: maybe after the future failed.
+        assertTrue(handler.gotEnd.await(WAIT_MS, TimeUnit.MILLISECONDS), "the sink never heard its end");
+        c.closed().toCompletableFuture().get(WAIT_MS, TimeUnit.MILLISECONDS);
         assertTrue(handler.ends.get() == 1, "the sink ended " + handler.ends.get() + " times: " + handler.endedAt);
     }
 
@@ -343,9 +346,9 @@ class EngineFuzzTest {
                     call.handler.endedAt.forEach(e::addSuppressed);
                     throw e;
                 }
-                // Not checked when the caller closed: close() tells the sink onError on the caller's thread while
-                // the reader may be in onData (the sink's calls are not yet all on the reader, a known gap).
-                assertTrue(callerClosed || !call.handler.dataAfterEnd, at + ": its body sink got data after its end");
+                assertTrue(!call.handler.dataAfterEnd, at + ": its body sink got data after its end");
+                assertTrue(call.handler.otherThread == null, at + ": its body sink was called on "
+                        + call.handler.otherThread + ", not on the reader thread that opened it");
                 boolean wasWritten = written.contains(call.line());
                 boolean writeAttempted = attempted.contains(call.line());
                 if (failure != null) {
@@ -411,19 +414,31 @@ class EngineFuzzTest {
         final AtomicInteger ends = new AtomicInteger();
         final List<Throwable> endedAt = java.util.Collections.synchronizedList(new ArrayList<>());
         volatile boolean dataAfterEnd;
+        /** The thread that opened the sink (the reader), and any other thread that called it. */
+        volatile Thread opener;
+        volatile String otherThread;
         final java.util.concurrent.CountDownLatch gotData = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch gotEnd = new java.util.concurrent.CountDownLatch(1);
+
+        private void onReader(String method) {
+            if (Thread.currentThread() != opener) otherThread = Thread.currentThread().getName() + " (" + method + ")";
+        }
 
         private void ended(String how) {
+            onReader(how);
             ends.incrementAndGet();
             endedAt.add(new Throwable(how + " on " + Thread.currentThread().getName()));
+            gotEnd.countDown();
         }
 
         @Override
         public BodySink<String> open(ResponseHead head, ConnectionOptions options) {
+            opener = Thread.currentThread();
             BodySink<String> inner = BodyHandlers.ofString().open(head, options);
             return new BodySink<>() {
                 @Override
                 public void onData(ByteBuffer data) throws IOException {
+                    onReader("onData");
                     if (ends.get() > 0) dataAfterEnd = true;
                     inner.onData(data);
                     gotData.countDown();

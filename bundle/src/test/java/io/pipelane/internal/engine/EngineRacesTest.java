@@ -1,10 +1,14 @@
 package io.pipelane.internal.engine;
 
+import io.pipelane.BodyHandler;
 import io.pipelane.BodyHandlers;
+import io.pipelane.BodySink;
 import io.pipelane.Connection;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.Endpoint;
+import io.pipelane.Headers;
 import io.pipelane.Persistence;
+import io.pipelane.PipelaneException;
 import io.pipelane.PossiblyProcessedException;
 import io.pipelane.Request;
 import io.pipelane.RequestBody;
@@ -17,10 +21,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static io.pipelane.testing.TestResources.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -150,5 +159,138 @@ class EngineRacesTest {
         RetryException e = assertInstanceOf(RetryException.class, failure(upload));
         assertEquals(RetryException.Reason.NOT_SENT, e.reason(), e.getMessage());
         assertFalse(server.attemptedText().contains("POST /upload"), server.attemptedText());
+    }
+
+    /**
+     * Fuzz seed 7206969208529: close() told a body sink {@code onError} on the caller's thread while the reader was
+     * in the sink's {@code onData}, where a sink is called on the reader thread only, one method at a time. Here the
+     * sink holds the reader in {@code onData} while the caller closes; its end must come afterwards, on the reader.
+     */
+    @Test
+    void aSinkHearsItsEndOnTheReaderAfterItsOnDataWhenTheCallerCloses() throws Exception {
+        Connection c = connect();
+        MemoryTransport server = connector.next();
+        CountDownLatch inData = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch ended = new CountDownLatch(1);
+        AtomicReference<Thread> dataThread = new AtomicReference<>();
+        AtomicReference<String> endedHow = new AtomicReference<>();
+        AtomicInteger ends = new AtomicInteger();
+        AtomicBoolean insideData = new AtomicBoolean();
+        BodyHandler<String> holding = (head, options) -> new BodySink<>() {
+            private final CompletableFuture<String> body = new CompletableFuture<>();
+
+            @Override
+            public void onData(ByteBuffer data) throws IOException {
+                dataThread.set(Thread.currentThread());
+                insideData.set(true);
+                try {
+                    inData.countDown();
+                    if (!release.await(WAIT_MS, TimeUnit.MILLISECONDS)) throw new IOException("never released");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("the connection ended");
+                } finally {
+                    insideData.set(false);
+                }
+                data.position(data.limit());
+            }
+
+            @Override
+            public void onComplete(Headers trailers) {
+                end("onComplete");
+                body.complete("complete");
+            }
+
+            @Override
+            public void onError(Throwable cause) {
+                end("onError");
+                body.completeExceptionally(cause);
+            }
+
+            private void end(String how) {
+                endedHow.set(how + " on " + Thread.currentThread().getName()
+                        + (insideData.get() ? " during onData" : ""));
+                if (Thread.currentThread() != dataThread.get() || insideData.get()) endedHow.set("wrong: " + endedHow);
+                ends.incrementAndGet();
+                ended.countDown();
+            }
+
+            @Override
+            public CompletionStage<String> body() {
+                return body;
+            }
+        };
+        CompletableFuture<Response<String>> f = c.call(Request.get("/slow"), holding);
+        server.awaitWritten("GET /slow", 1);
+        server.serve("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234");
+        assertTrue(inData.await(WAIT_MS, TimeUnit.MILLISECONDS), "the reader is in onData");
+        c.close();
+        release.countDown();
+
+        assertTrue(ended.await(WAIT_MS, TimeUnit.MILLISECONDS), "the sink never heard its end");
+        assertFalse(endedHow.get().startsWith("wrong"), endedHow.get());
+        assertTrue(endedHow.get().startsWith("onError"), endedHow.get());
+        assertInstanceOf(PipelaneException.class, failure(f));
+        c.closed().toCompletableFuture().get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertEquals(1, ends.get(), "a sink hears its end once");
+    }
+
+    /**
+     * What lets the caller's close() end a reader blocked in a sink without calling the sink itself: the reader is
+     * interrupted, and only while it is in the sink, so the sink's bounded wait ends at once (well before its own
+     * bound) and no interrupt is left on the executor's thread.
+     */
+    @Test
+    void closeInterruptsAReaderBlockedInASinkAndLeavesItsThreadUninterrupted() throws Exception {
+        CompletableFuture<Boolean> interruptedAfterwards = new CompletableFuture<>();
+        AtomicBoolean first = new AtomicBoolean(true);
+        ConnectionOptions options = ConnectionOptions.builder().persistence(Persistence.TRUE).executor(task -> {
+            boolean isReader = first.getAndSet(false); // the first task connects, then reads
+            new Thread(() -> {
+                task.run();
+                if (isReader) interruptedAfterwards.complete(Thread.currentThread().isInterrupted());
+            }).start();
+        }).build();
+        Connection c = factory.create(Endpoint.http("example.test", 80), options);
+        MemoryTransport server = connector.next();
+        CountDownLatch inData = new CountDownLatch(1);
+        CountDownLatch never = new CountDownLatch(1);
+        CompletableFuture<Throwable> sinkEnd = new CompletableFuture<>();
+        BodyHandler<String> blocking = (head, o) -> new BodySink<>() {
+            @Override
+            public void onData(ByteBuffer data) throws IOException {
+                inData.countDown();
+                try {
+                    never.await(); // unbounded on purpose: only the interrupt ends it
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException("interrupted in onData");
+                }
+            }
+
+            @Override
+            public void onComplete(Headers trailers) {
+                sinkEnd.complete(null);
+            }
+
+            @Override
+            public void onError(Throwable cause) {
+                sinkEnd.complete(cause);
+            }
+
+            @Override
+            public CompletionStage<String> body() {
+                return new CompletableFuture<>();
+            }
+        };
+        c.call(Request.get("/blocked"), blocking);
+        server.awaitWritten("GET /blocked", 1);
+        server.serve("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234");
+        assertTrue(inData.await(WAIT_MS, TimeUnit.MILLISECONDS), "the reader is in onData");
+        c.close();
+        Throwable cause = sinkEnd.get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertTrue(cause != null && cause.getMessage().contains("Connection.close()"), String.valueOf(cause));
+        assertFalse(interruptedAfterwards.get(WAIT_MS, TimeUnit.MILLISECONDS),
+                "the reader task left its thread interrupted");
     }
 }
