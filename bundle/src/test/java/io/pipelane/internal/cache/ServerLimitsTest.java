@@ -1,5 +1,6 @@
 package io.pipelane.internal.cache;
 
+import io.pipelane.BodyHandler;
 import io.pipelane.BodyHandlers;
 import io.pipelane.CacheMetrics;
 import io.pipelane.CacheOptions;
@@ -31,6 +32,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -138,9 +140,19 @@ class ServerLimitsTest {
         Endpoint e = endpoint(server);
         List<CompletableFuture<Response<String>>> rs = new ArrayList<>();
         CountDownLatch calledInTheWindow = new CountDownLatch(1);
+        // The pool counts a head just before it opens the request's body handler: while the first handler has
+        // not been opened, the pool has not seen the head. (If the engine ever published persistenceDecided
+        // later, this test would no longer reach the window: it says so rather than pass.)
+        AtomicBoolean firstHandlerOpened = new AtomicBoolean();
+        AtomicBoolean inTheWindow = new AtomicBoolean();
+        BodyHandler<String> firstHandler = (head, options) -> {
+            firstHandlerOpened.set(true);
+            return BodyHandlers.ofString().open(head, options);
+        };
         EventBus.Sink inWindow = event -> {
             if (event instanceof ConnectionEvent.PersistenceDecided d && d.pipelining()
                     && calledInTheWindow.getCount() > 0) {
+                inTheWindow.set(!firstHandlerOpened.get());
                 synchronized (rs) {
                     for (int i = 1; i <= more; i++) rs.add(cache.call(e, Request.get("/" + i), BodyHandlers.ofString()));
                 }
@@ -148,8 +160,9 @@ class ServerLimitsTest {
             }
         };
         ((PipelaneConnectionFactory) resources.factory).events().addSink(inWindow);
-        CompletableFuture<Response<String>> first = cache.call(e, Request.get("/0"), BodyHandlers.ofString());
+        CompletableFuture<Response<String>> first = cache.call(e, Request.get("/0"), firstHandler);
         assertTrue(calledInTheWindow.await(20, TimeUnit.SECONDS), "the first head decided pipelining");
+        assertTrue(inTheWindow.get(), "the requests were called before the cache saw the first head");
         List<CompletableFuture<Response<String>>> all = new ArrayList<>();
         all.add(first);
         synchronized (rs) {
