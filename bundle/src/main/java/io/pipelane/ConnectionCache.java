@@ -53,7 +53,7 @@ import java.util.concurrent.CompletableFuture;
  * when the connection refused it before touching it. A {@link PossiblyProcessedException} (a {@code POST} whose
  * response timed out, say) or any other failure goes to the caller as it is. After a connection failed, the next
  * new connection to that endpoint sends its first request alone (RFC 9112 §9.3.2: under {@link Persistence#AUTO}, the default, every
- * new connection does).
+ * new connection does; a named endpoint's connections keep the persistence configured for it).
  *
  * <h2>Threads</h2>
  * As with {@link Connection#call}, the returned futures complete on a connection's reader thread (or on a
