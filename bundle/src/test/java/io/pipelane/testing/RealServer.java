@@ -22,8 +22,14 @@ import java.util.function.Predicate;
  * {@code MaxKeepAliveRequests}), {@code POST /post...} answered 200, and an access log of one line per request:
  * {@code METHOD URI?QUERY STATUS CONNECTION REQUEST-NUMBER-ON-IT}.
  *
- * <p>Lifecycle: {@link #start} (returns once the port accepts connections) → {@link #close()} (stops the process
- * it started, by its handle, and that process's descendants). Used by one test thread.
+ * <p>The port: an external process cannot be handed a bound socket, so a free port is picked and the server binds
+ * it later; on a shared machine another process may take it in between. So {@link #start} returns only once the
+ * server that answers on the port serves this start's own {@link #TOKEN_PATH} (a random token): another program's
+ * server on the port is never mistaken for ours, and when ours could not bind ("Address already in use") it is
+ * started again on another port.
+ *
+ * <p>Lifecycle: {@link #start} (returns once the port answers with this server's token) → {@link #close()} (stops
+ * the process it started, by its handle, and that process's descendants). Used by one test thread.
  */
 public final class RealServer implements AutoCloseable {
     /** The servers, with their Debian package and binary. */
@@ -40,17 +46,27 @@ public final class RealServer implements AutoCloseable {
         }
     }
 
+    /** The document whose body is the random token of one start; its requests are left out of {@link #accessLog}. */
+    static final String TOKEN_PATH = "/pipelane-server-token";
+    /** How many ports are tried when each one is taken before the server binds it. */
+    private static final int PORT_ATTEMPTS = 5;
+
     private final Kind kind;
     private final Path dir;
     private final int port;
     private final Process process;
+    private final String token;
 
-    private RealServer(Kind kind, Path dir, int port, Process process) {
+    private RealServer(Kind kind, Path dir, int port, Process process, String token) {
         this.kind = kind;
         this.dir = dir;
         this.port = port;
         this.process = process;
+        this.token = token;
     }
+
+    /** How a start ended: this start's server answers, or its port was taken by another process first. */
+    private enum Started { OURS, PORT_TAKEN }
 
     /**
      * Starts {@code kind} in {@code dir} (a fresh folder) serving {@code files} (name → bytes) at {@code /name},
@@ -60,13 +76,46 @@ public final class RealServer implements AutoCloseable {
      */
     public static RealServer start(Kind kind, Path dir, int requestsPerConnection, int idleTimeoutSeconds,
                                    Map<String, byte[]> files) throws IOException, InterruptedException {
+        return start(kind, dir, requestsPerConnection, idleTimeoutSeconds, files, RealServer::freePort);
+    }
+
+    /** Where the ports to try come from: free ports, or, in the fixture's own test, one another process holds. */
+    @FunctionalInterface
+    interface Ports {
+        int next() throws IOException;
+    }
+
+    static RealServer start(Kind kind, Path dir, int requestsPerConnection, int idleTimeoutSeconds,
+                            Map<String, byte[]> files, Ports ports) throws IOException, InterruptedException {
         Path binary = DebianPackage.require(kind.pkg, kind.binary);
         // The workers run as an unprivileged user when started as root: they must be able to read the folder.
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path www = Files.createDirectories(dir.resolve("www"));
         for (Map.Entry<String, byte[]> f : files.entrySet()) Files.write(www.resolve(f.getKey()), f.getValue());
         Files.writeString(www.resolve("post"), "posted\n");
-        int port = freePort();
+        IOException taken = null;
+        for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+            String token = java.util.UUID.randomUUID().toString();
+            Files.writeString(www.resolve(TOKEN_PATH.substring(1)), token);
+            RealServer server = launch(kind, binary, dir, www, ports.next(), token, requestsPerConnection,
+                    idleTimeoutSeconds);
+            try {
+                if (server.awaitOurs() == Started.OURS) return server;
+                taken = new IOException(server + " could not bind its port, taken by another process: "
+                        + server.diagnostics());
+            } catch (IOException | RuntimeException | InterruptedException e) {
+                server.close();
+                throw e;
+            }
+            server.close();
+            Files.deleteIfExists(dir.resolve("error.log"));
+            Files.deleteIfExists(dir.resolve("stdout.log"));
+        }
+        throw taken;
+    }
+
+    private static RealServer launch(Kind kind, Path binary, Path dir, Path www, int port, String token,
+                                     int requestsPerConnection, int idleTimeoutSeconds) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(binary.toString());
         boolean root = "root".equals(System.getProperty("user.name"));
@@ -115,34 +164,52 @@ public final class RealServer implements AutoCloseable {
         }
         Process p = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("stdout.log").toFile()).start();
-        RealServer server = new RealServer(kind, dir, port, p);
-        try {
-            server.awaitAccepting();
-        } catch (IOException | RuntimeException e) {
-            server.close();
-            throw e;
-        }
-        return server;
+        return new RealServer(kind, dir, port, p, token);
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
-    /** Waits (at most 20 s) until the port accepts a connection, failing at once if the process ended. */
-    private void awaitAccepting() throws IOException, InterruptedException {
+    /**
+     * Waits (at most 20 s) until the port answers {@link #TOKEN_PATH} with this start's token. A connection refused,
+     * or another server's answer, means ours is not listening yet (nginx retries a taken port for 2.5 s before it
+     * gives up); our process ending because the address was in use means the port was taken; ending otherwise
+     * fails the start.
+     */
+    private Started awaitOurs() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        String last = "nothing";
         while (true) {
-            if (!process.isAlive()) throw new IOException(kind + " ended at start: " + diagnostics());
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(host(), port), 1000);
-                return;
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline) throw new IOException(kind + " did not accept: " + diagnostics());
-                process.waitFor(20, TimeUnit.MILLISECONDS); // returns early if it ends
+            if (!process.isAlive()) {
+                String why = diagnostics();
+                if (why.contains("Address already in use")) return Started.PORT_TAKEN;
+                throw new IOException(kind + " ended at start: " + why);
             }
+            try {
+                String answer = get(TOKEN_PATH);
+                if (answer.endsWith("\r\n\r\n" + token)) return Started.OURS;
+                last = "an answer without this server's token (another server on the port?): " + answer;
+            } catch (IOException notYet) {
+                last = notYet.toString();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException(this + " did not answer with its token; last: " + last + diagnostics());
+            }
+            process.waitFor(20, TimeUnit.MILLISECONDS); // returns early if it ends
+        }
+    }
+
+    /** A GET of {@code path} on a connection of its own: the whole answer (head and body) as text. */
+    private String get(String path) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host(), port), 1000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host() + ":" + port
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         }
     }
 
@@ -158,10 +225,13 @@ public final class RealServer implements AutoCloseable {
         return port;
     }
 
-    /** The access log's lines so far (see the class comment for their form). */
+    /** The access log's lines so far (see the class comment for their form), without the token's requests. */
     public List<String> accessLog() throws IOException {
         Path log = dir.resolve("access.log");
-        return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+        if (!Files.exists(log)) return List.of();
+        List<String> lines = new ArrayList<>(Files.readAllLines(log, StandardCharsets.UTF_8));
+        lines.removeIf(l -> l.contains(" " + TOKEN_PATH + " "));
+        return lines;
     }
 
     /**

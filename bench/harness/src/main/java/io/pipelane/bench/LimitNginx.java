@@ -1,8 +1,6 @@
 package io.pipelane.bench;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,9 +36,8 @@ final class LimitNginx implements AutoCloseable {
         dir.toFile().setExecutable(true, false);
         Path www = Files.createDirectories(dir.resolve("www"));
         Files.write(www.resolve("13b"), NioServer.SMALL);
-        int port = Servers.freePort();
         boolean root = "root".equals(System.getProperty("user.name"));
-        String conf = String.join("\n",
+        Servers.StartedNginx started = Servers.startNginx(Servers.nginxBinary(), dir, www, port -> String.join("\n",
                 root ? "user root;" : "", "worker_processes 1;", "daemon off;",
                 "pid " + dir.resolve("nginx.pid") + ";", "error_log " + dir.resolve("error.log") + " warn;",
                 "events { worker_connections 30000; }",
@@ -60,26 +57,8 @@ final class LimitNginx implements AutoCloseable {
                 "    location = /_status { stub_status; access_log off; }",
                 "    location = /post { return 200 \"posted\\n\"; }",
                 "  }",
-                "}", "");
-        Path confFile = dir.resolve("nginx.conf");
-        Files.writeString(confFile, conf);
-        Process p = new ProcessBuilder(Servers.nginxBinary(), "-p", dir.toString(), "-c", confFile.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
-        LimitNginx n = new LimitNginx(port, dir, p);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            if (!p.isAlive()) throw new IOException("nginx exited: " + Files.readString(dir.resolve("stdout.log")));
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return n;
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline) {
-                    n.close();
-                    throw new IOException("nginx did not listen on " + port);
-                }
-                p.waitFor(50, TimeUnit.MILLISECONDS);
-            }
-        }
+                "}", ""));
+        return new LimitNginx(started.port(), dir, started.process());
     }
 
     /** Connections accepted so far, the one that asks included (so a difference of two counts one too many). */
@@ -89,9 +68,13 @@ final class LimitNginx implements AutoCloseable {
         return Long.parseLong(m.group(1));
     }
 
+    /** The access log's lines, without the requests of the start's token ({@link Servers#startNginx}). */
     List<String> accessLog() throws IOException {
         Path log = dir.resolve("access.log");
-        return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+        if (!Files.exists(log)) return List.of();
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(log, StandardCharsets.UTF_8));
+        lines.removeIf(l -> l.contains(" " + Servers.TOKEN_PATH + " "));
+        return lines;
     }
 
     @Override

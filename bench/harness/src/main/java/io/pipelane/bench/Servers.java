@@ -45,10 +45,65 @@ final class Servers {
         }
     }
 
-    static int freePort() throws IOException {
+    private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
+    }
+
+    /** The document whose body is the random token of one nginx start (left out of access logs by its readers). */
+    static final String TOKEN_PATH = "/pipelane-server-token";
+
+    /** An nginx process this harness started, and the port where it answers with its token. */
+    record StartedNginx(int port, Process process) {
+    }
+
+    /**
+     * Starts nginx ({@code binary}) in {@code dir} with the configuration {@code conf} gives for a port, on a free port, and
+     * returns once the server answering there serves this start's token at {@link #TOKEN_PATH} (written into
+     * {@code www}). nginx binds the port some time after it was found free: on a shared machine another process
+     * may take it meanwhile. Then another program's server is never measured as ours, and when ours ends with
+     * "Address already in use" it is started again on another port (5 ports at most).
+     */
+    static StartedNginx startNginx(String binary, Path dir, Path www, java.util.function.IntFunction<String> conf)
+            throws Exception {
+        Path confFile = dir.resolve("nginx.conf");
+        Path stdout = dir.resolve("stdout.log");
+        Path errors = dir.resolve("error.log");
+        String lastTaken = "";
+        for (int attempt = 0; attempt < 5; attempt++) {
+            String token = java.util.UUID.randomUUID().toString();
+            Files.writeString(www.resolve(TOKEN_PATH.substring(1)), token);
+            int port = freePort();
+            Files.writeString(confFile, conf.apply(port));
+            Files.deleteIfExists(errors);
+            Process p = new ProcessBuilder(binary, "-p", dir.toString(), "-c", confFile.toString())
+                    .redirectErrorStream(true).redirectOutput(stdout.toFile()).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            String last = "nothing";
+            while (true) {
+                if (!p.isAlive()) {
+                    String why = (Files.exists(stdout) ? Files.readString(stdout) : "")
+                            + (Files.exists(errors) ? Files.readString(errors) : "");
+                    if (!why.contains("Address already in use")) throw new IOException("nginx exited: " + why);
+                    lastTaken = why;
+                    break; // the port was taken before nginx bound it: another one
+                }
+                try {
+                    if (token.equals(get(port, TOKEN_PATH))) return new StartedNginx(port, p);
+                    last = "another server answers on " + port;
+                } catch (IOException notYet) {
+                    last = notYet.toString();
+                }
+                if (System.nanoTime() > deadline) {
+                    p.destroy();
+                    if (!p.waitFor(5, TimeUnit.SECONDS)) p.destroyForcibly();
+                    throw new IOException("nginx did not answer with its token on " + port + "; last: " + last);
+                }
+                p.waitFor(50, TimeUnit.MILLISECONDS); // returns early if it ends
+            }
+        }
+        throw new IOException("nginx found each of 5 free ports taken before it bound it: " + lastTaken);
     }
 
     /** A GET on a fresh connection (with Connection: close), returning the body. */
@@ -90,9 +145,8 @@ final class Servers {
             Path www = Files.createDirectories(dir.resolve("www"));
             Files.write(www.resolve("13b"), NioServer.SMALL);
             Files.write(www.resolve("64k"), Files64k.content());
-            int port = freePort();
             boolean root = "root".equals(System.getProperty("user.name"));
-            String conf = ""
+            StartedNginx started = startNginx(binary, dir, www, port -> ""
                     + (root ? "user root;\n" : "")
                     + "worker_processes 1;\n"
                     + "daemon off;\n"
@@ -117,16 +171,8 @@ final class Servers {
                     + "    root " + www + ";\n"
                     + "    location = /_status { stub_status; }\n"
                     + "  }\n"
-                    + "}\n";
-            Path confFile = dir.resolve("nginx.conf");
-            Files.writeString(confFile, conf);
-            Process p = new ProcessBuilder(binary, "-p", dir.toString(), "-c", confFile.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("stdout.log").toFile())
-                    .start();
-            Nginx n = new Nginx(port, p, dir);
-            waitForPort(port, p, dir.resolve("error.log"));
-            return n;
+                    + "}\n");
+            return new Nginx(started.port(), started.process(), dir);
         }
 
         @Override
@@ -194,23 +240,6 @@ final class Servers {
             process.getOutputStream().close(); // it exits when its stdin closes
             if (!process.waitFor(2, TimeUnit.SECONDS)) super.close();
         }
-    }
-
-    private static void waitForPort(int port, Process p, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IOException("nginx exited: " + (Files.exists(log) ? Files.readString(log) : ""));
-            }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        p.destroy();
-        throw new IOException("nginx did not listen on " + port);
     }
 
     static String nginxBinary() {
