@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,6 +59,7 @@ import org.apache.sshd.client.channel.ChannelShell;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.server.SshServer;
 import org.junit.FixMethodOrder;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -128,7 +128,6 @@ public class PipelaneKarafIT {
         MavenArtifactUrlReference karaf = maven().groupId("org.apache.karaf").artifactId("apache-karaf")
                 .type("tar.gz").versionAsInProject();
         String mvnCfg = "etc/org.ops4j.pax.url.mvn.cfg";
-        int sshPort = freePort();
         return new Option[] {
             karafDistributionConfiguration().frameworkUrl(karaf).name("Apache Karaf").karafVersion("4.4")
                     .unpackDirectory(new File(required("pipelane.exam"))).useDeployFolder(false),
@@ -144,17 +143,17 @@ public class PipelaneKarafIT {
             editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.localRepository", localRepository),
             editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.repositories",
                     "https://repo1.maven.org/maven2@id=central"),
-            // No fixed ports: another Karaf (or anything else) may hold 8101, 1099 or 44444.
-            editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", String.valueOf(sshPort)),
-            systemProperty("pipelane.sshPort").value(String.valueOf(sshPort)),
+            // No fixed ports: another Karaf (or anything else) may hold 8101, 1099 or 44444. Nor ports picked free
+            // here and bound later by Karaf, which another process may take meanwhile: Karaf binds port 0 (any
+            // free port) itself, and the tests read the ssh port from its SshServer service (sshPort()).
+            editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", "0"),
+            editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshHost", "127.0.0.1"),
             // A secret in the Karaf process's environment, for $[env:PIPELANE_ITEST_SECRET].
             new EnvironmentOption(ENV_VARIABLE + "=" + ENV_SECRET),
             // The operator the ssh sessions log in as (Karaf 4.4 ships with its users commented out).
             editConfigurationFilePut("etc/users.properties", SSH_USER, SSH_USER + ",admin,manager,viewer,systembundles,ssh"),
-            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort",
-                    String.valueOf(freePort())),
-            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort",
-                    String.valueOf(freePort())),
+            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", "0"),
+            editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", "0"),
             systemProperty("pipelane.featuresRepository")
                     .value("mvn:io.pipelane/pipelane-features/" + version + "/xml/features"),
             systemProperty("pipelane.defaultsCfg")
@@ -254,6 +253,8 @@ public class PipelaneKarafIT {
         installPipelane();
         String broken = "io.pipelane.endpoint-broken.cfg";
         String neighbour = "io.pipelane.endpoint-neighbour.cfg";
+        // Before the first pipelane:endpoints, not after: this test must not rely on an earlier one having waited.
+        awaitCommands("endpoints", "get");
         try (OrderedStatusServer server = new OrderedStatusServer()) {
             writeEtcFile(neighbour, "uri = " + server.uri() + "\n");
             writeEtcFile(broken, "# typos, as people make them\n"
@@ -268,7 +269,6 @@ public class PipelaneKarafIT {
             await("the other endpoint is offered", () -> endpointsOfFactory().contains("neighbour"),
                     this::diagnostics);
             assertFalse(endpointsOfFactory().contains("broken"));
-            awaitCommands("endpoints", "get");
             String output = execute("pipelane:get neighbour / 2");
             assertEquals("the other endpoint works:\n" + output, List.of(200, 201), statuses(output));
 
@@ -592,6 +592,97 @@ public class PipelaneKarafIT {
         return file;
     }
 
+    /**
+     * Issue 14: Karaf's own {@code bin/client} with a Pipelane command (it runs {@code org.apache.karaf.client.Main},
+     * an ssh client). Given a command, Karaf's client closes the exec channel as soon as its standard input ends (a
+     * thread reads it, for Ctrl-D): with stdin at end of file ({@code < /dev/null}, cron, CI) it prints nothing,
+     * Karaf's own {@code echo hello} alike. That is Karaf's behaviour (README, "Console"); run as the README says,
+     * stdin left open as a terminal's is, or the commands given on stdin in batch mode ({@code -b}), pipelane:*
+     * prints its whole output through it.
+     */
+    @Test
+    public void ed_binClientPrintsTheOutputOfPipelaneCommands() throws Exception {
+        installPipelane();
+        awaitCommands("endpoints", "get");
+        try (OrderedStatusServer server = new OrderedStatusServer()) {
+            writeEtcFile("io.pipelane.endpoint-client.cfg", "name = client\nuri = " + server.uri() + "\n");
+            await("endpoint 'client'", () -> endpointsOfFactory().contains("client"), this::diagnostics);
+
+            ClientRun get = binClient(List.of("pipelane:get client / 2"), null);
+            assertEquals("exit status of bin/client: " + get, 0, get.exitStatus);
+            assertEquals("statuses printed through bin/client:\n" + get, List.of(200, 201), statuses(get.output));
+            assertTrue("the summary line:\n" + get, Pattern.compile("(?m)^2 request\\(s\\) to client \\("
+                    + Pattern.quote(server.uri()) + "/\\) on one connection").matcher(get.output).find());
+
+            ClientRun batch = binClient(List.of("-b"), "pipelane:endpoints\npipelane:get client / 1\n");
+            assertEquals("exit status of bin/client -b: " + batch, 0, batch.exitStatus);
+            assertTrue("pipelane:endpoints through bin/client -b:\n" + batch, Pattern.compile(
+                    "(?m)^client\\s+" + Pattern.quote(server.uri()) + "\\s+-\\s+OK$").matcher(batch.output).find());
+            assertTrue("pipelane:get through bin/client -b:\n" + batch, batch.output.contains("#1 HTTP/1.1 200 "));
+        } finally {
+            Files.deleteIfExists(etcFile("io.pipelane.endpoint-client.cfg"));
+        }
+    }
+
+    /** What one run of bin/client printed (standard output and error together) and its exit status. */
+    private static final class ClientRun {
+        final String output;
+        final int exitStatus;
+
+        ClientRun(String output, int exitStatus) {
+            this.output = output;
+            this.exitStatus = exitStatus;
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exitStatus + "\n" + output;
+        }
+    }
+
+    /**
+     * Runs this Karaf's {@code bin/client -a <sshPort> -h 127.0.0.1 -u itest -p itest <arguments>} as an operator
+     * does. With {@code stdin} null its standard input stays open until it exits, as a terminal's does; else
+     * {@code stdin} is written to it and it ends.
+     */
+    private ClientRun binClient(List<String> arguments, String stdin) throws Exception {
+        Path client = Paths.get(System.getProperty("karaf.home"), "bin", "client");
+        List<String> command = new ArrayList<>(List.of("sh", client.toString(), "-a", String.valueOf(sshPort()),
+                "-h", "127.0.0.1", "-u", SSH_USER, "-p", SSH_USER));
+        command.addAll(arguments);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process process = builder.start();
+        try {
+            if (stdin != null) {
+                try (OutputStream in = process.getOutputStream()) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            ByteArrayOutputStream output = new ByteArrayOutputStream();
+            Thread reader = new Thread(() -> {
+                try {
+                    process.getInputStream().transferTo(output);
+                } catch (IOException ended) {
+                    // the process was destroyed
+                }
+            }, "itest-bin-client-output");
+            reader.start();
+            if (!process.waitFor(DEADLINE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                fail("bin/client did not end within " + DEADLINE.toSeconds() + " s: " + command);
+            }
+            reader.join(DEADLINE.toMillis());
+            ClientRun run = new ClientRun(output.toString(StandardCharsets.UTF_8), process.exitValue());
+            System.out.println("$ " + String.join(" ", command) + (stdin == null ? "" : " <<< '" + stdin + "'")
+                    + "\n" + run);
+            return run;
+        } finally {
+            process.getOutputStream().close(); // stdin held open until now
+            process.destroy();
+        }
+    }
+
     @Test
     public void f_uninstallRemovesTheBundleAndItsThreads() throws Exception {
         installPipelane();
@@ -689,8 +780,8 @@ public class PipelaneKarafIT {
      * Types {@code line} in an interactive login shell (a pseudo-terminal, as {@code ssh -t} gives), then logs
      * out; returns what the terminal showed, without its escape sequences.
      */
-    private static String sshShell(String line) throws Exception {
-        int port = Integer.parseInt(System.getProperty("pipelane.sshPort"));
+    private String sshShell(String line) throws Exception {
+        int port = sshPort();
         try (SshClient client = SshClient.setUpDefaultClient()) {
             client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
             client.start();
@@ -745,8 +836,8 @@ public class PipelaneKarafIT {
      * Runs one command the way {@code ssh -p <port> itest@127.0.0.1 '<command>'} does: a non-interactive exec
      * channel to Karaf's sshd (no terminal), so only what the command prints to the session reaches the client.
      */
-    private static SshResult ssh(String command) throws Exception {
-        int port = Integer.parseInt(System.getProperty("pipelane.sshPort"));
+    private SshResult ssh(String command) throws Exception {
+        int port = sshPort();
         try (SshClient client = SshClient.setUpDefaultClient()) {
             client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
             client.start();
@@ -786,6 +877,28 @@ public class PipelaneKarafIT {
             subject.getPrincipals().add(new RolePrincipal(role));
         }
         return subject;
+    }
+
+    /**
+     * The port Karaf's sshd listens on: it binds port 0 (see config()), and its SshServer service knows the port it
+     * was given. Waits until the service is there (the ssh feature starts after the test's probe may).
+     */
+    private int sshPort() throws Exception {
+        int[] port = {0};
+        await("Karaf's SshServer service", () -> {
+            ServiceReference<?>[] refs = bundleContext.getAllServiceReferences(SshServer.class.getName(), null);
+            if (refs == null) {
+                return false;
+            }
+            SshServer server = (SshServer) bundleContext.getService(refs[0]);
+            try {
+                port[0] = server == null ? 0 : server.getPort();
+            } finally {
+                bundleContext.ungetService(refs[0]);
+            }
+            return port[0] > 0;
+        }, this::diagnostics);
+        return port[0];
     }
 
     /** Waits until the pipelane:* commands are registered with Karaf's console. */
@@ -886,13 +999,14 @@ public class PipelaneKarafIT {
     /** Polls {@code check} until it holds or {@link #DEADLINE} passes, then fails with the diagnostics. */
     private static void await(String what, Check check, Diagnostics diagnostics) throws Exception {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
-        Exception last = null;
+        Throwable last = null;
         while (System.nanoTime() < deadline) {
             try {
                 if (check.holds()) {
                     return;
                 }
-            } catch (Exception e) {
+            } catch (Exception | AssertionError e) {
+                // execute() reports a failed console command as an AssertionError: polled again like any other
                 last = e;
             }
             Thread.sleep(100);
@@ -911,9 +1025,4 @@ public class PipelaneKarafIT {
         return value;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }
