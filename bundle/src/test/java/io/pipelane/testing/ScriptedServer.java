@@ -297,6 +297,21 @@ public final class ScriptedServer implements AutoCloseable {
         }
 
         /**
+         * Waits, for as long as the test runs, until the client ends its side (read returns -1, or the client
+         * resets); false if the test closed the server first. Consumes and drops any bytes that arrive before. For a
+         * step the test's own deadline bounds: the server keeps no shorter clock of its own.
+         */
+        public boolean awaitClientEof() throws IOException {
+            try {
+                while (true) {
+                    if (in.read() < 0) return true;
+                }
+            } catch (SocketException e) {
+                return !closing;
+            }
+        }
+
+        /**
          * Waits until the client ends its side (read returns -1); true if it did within {@code timeout}.
          * Consumes and drops any bytes that arrive before.
          */
