@@ -97,31 +97,19 @@ class PipelineScenariosTest {
             peer.awaitClientEof(Duration.ofSeconds(10));
         });
         // Hold the connection's tasks until all 50 requests are queued, so that the writer finds them all.
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
-        CountDownLatch release = new CountDownLatch(1);
-        java.util.concurrent.Executor gated = task -> pool.execute(() -> {
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            task.run();
-        });
-        try {
+        try (GatedExecutor gated = new GatedExecutor()) {
             Connection c = factory.create(Endpoint.http(server.host(), server.port()), ConnectionOptions.builder()
                     .persistence(Persistence.TRUE).maxPipelineDepth(64).executor(gated).build());
             List<CompletableFuture<Response<String>>> rs = new ArrayList<>();
             for (int i = 0; i < 50; i++) rs.add(c.call(Request.get("/" + i), BodyHandlers.ofString()));
             assertEquals(ConnectionState.CONNECTING, c.state());
             assertEquals(50, c.length());
-            release.countDown();
+            gated.release();
             for (int i = 0; i < 50; i++) assertEquals("r/" + i, await(rs.get(i)).body());
             long[] stats = ((HttpConnection) c).writeStats();
             assertEquals(1, stats[0], "50 queued requests go out in one socket write");
             assertEquals(0, c.length());
             c.close();
-        } finally {
-            pool.shutdownNow();
         }
     }
 
@@ -630,30 +618,18 @@ class PipelineScenariosTest {
         // The connection's tasks wait until shutdown() has been called: the last request then carries
         // Connection: close, whichever thread writes it and however late the machine runs it (a request written
         // before shutdown() rightly goes without it).
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
-        CountDownLatch release = new CountDownLatch(1);
-        java.util.concurrent.Executor gated = task -> pool.execute(() -> {
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            task.run();
-        });
-        try {
+        try (GatedExecutor gated = new GatedExecutor()) {
             Connection c = factory.create(Endpoint.http(server.host(), server.port()), ConnectionOptions.builder()
                     .persistence(Persistence.TRUE).executor(gated).build());
             var rs = getAll(c, "/1", "/2", "/3");
             c.shutdown();
             assertTrue(c.isClosed());
-            release.countDown();
+            gated.release();
             assertInstanceOf(RetryException.class, failure(c.call(Request.get("/late"))));
             // The server answers only after it has read the FIN: the responses prove it came first.
             for (int i = 0; i < 3; i++) assertEquals("/" + (i + 1), await(rs.get(i)).body());
             c.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertEquals(ConnectionState.CLOSED, c.state());
-        } finally {
-            pool.shutdownNow();
         }
     }
 

@@ -22,9 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -77,8 +74,8 @@ class RefusedRequestTest {
      */
     @Test
     void requestsQueuedBeforeTheConnectIsRefusedCarryTheConnectFailure() throws Exception {
-        HeldExecutor held = new HeldExecutor();
-        try (ClosedPort closed = new ClosedPort(); TestResources resources = new TestResources()) {
+        try (GatedExecutor held = new GatedExecutor(); ClosedPort closed = new ClosedPort();
+             TestResources resources = new TestResources()) {
             Connection c = resources.factory.create(Endpoint.http(closed.host(), closed.port()),
                     ConnectionOptions.builder().executor(held).build());
             List<CompletableFuture<Response<String>>> calls = new ArrayList<>();
@@ -96,8 +93,6 @@ class RefusedRequestTest {
             assertEquals(ConnectionState.FAILED, c.state());
             Throwable late = TestResources.failure(c.call(Request.get("/late"), BodyHandlers.ofString()));
             assertInstanceOf(ConnectException.class, late.getCause(), late.toString());
-        } finally {
-            held.shutdown();
         }
     }
 
@@ -158,35 +153,6 @@ class RefusedRequestTest {
             assertTrue(refused.getMessage().contains("one request only (persistence FALSE)"), refused.getMessage());
             assertInstanceOf(ConnectionClosedException.class, refused.getCause(), refused.toString());
             assertEquals("only", only.get(10, TimeUnit.SECONDS).body());
-        }
-    }
-
-    /** Runs nothing until released, then everything on a real thread: holds a connection in CONNECTING. */
-    private static final class HeldExecutor implements java.util.concurrent.Executor {
-        private final LinkedBlockingQueue<Runnable> held = new LinkedBlockingQueue<>();
-        private final ExecutorService threads = Executors.newCachedThreadPool();
-        private boolean released;
-
-        @Override
-        public void execute(Runnable task) {
-            synchronized (this) {
-                if (!released) {
-                    held.add(task);
-                    return;
-                }
-            }
-            threads.execute(task);
-        }
-
-        void release() {
-            synchronized (this) {
-                released = true;
-            }
-            for (Runnable r; (r = held.poll()) != null; ) threads.execute(r);
-        }
-
-        void shutdown() {
-            threads.shutdownNow();
         }
     }
 }
