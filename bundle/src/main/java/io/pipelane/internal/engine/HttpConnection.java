@@ -587,41 +587,38 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      * delivered, each bounded by the read timeouts.
      */
     private void writeTimedOut(Expiry x) {
-        if (stopWriting(x.cause(), x.victim(), true)) {
-            Transport t;
-            synchronized (lock) {
-                t = state.isTerminal() ? null : transport;
-            }
-            if (t != null) t.abortOutput();
-        }
+        stopWriting(x.cause(), x.victim(), true);
     }
 
     /**
      * Stops writing, once: the requests never sent fail now ({@link RetryException}); {@code victim} fails with
-     * {@code cause} itself (its own body failed) or, when {@code classifyVictim}, as {@link Failures#classify} says
-     * (a write timeout); the requests written before stay in flight for their responses. False if writing had
-     * stopped already, or the connection had ended.
+     * {@code cause} itself (its own body failed) or, after a write timeout ({@code timedOut}), as
+     * {@link Failures#classify} says, the output being shut first, so that none of its bytes go out once its
+     * caller has learned its fate; the requests written before stay in flight for their responses.
      */
-    private boolean stopWriting(Throwable cause, Exchange<?> victim, boolean classifyVictim) {
+    private void stopWriting(Throwable cause, Exchange<?> victim, boolean timedOut) {
         List<Exchange<?>> unsent;
         Throwable victimOutcome = cause;
         boolean nothingInFlight;
+        Transport toShut;
         synchronized (lock) {
-            if (state.isTerminal() || writing == Writing.STOPPED) return false;
+            if (state.isTerminal() || writing == Writing.STOPPED) return;
             moveTo(Writing.STOPPED);
             writingStoppedAt = System.nanoTime();
             writingStoppedBy = cause;
             failure = cause;
             if (state.acceptsRequests()) state = ConnectionState.CLOSING;
-            if (victim != null && classifyVictim) {
+            if (victim != null && timedOut) {
                 // a response that has begun (an early answer) is read to its end like the others
                 if (victim.stage().hasHead() || victim.stage() == Exchange.Stage.ENDED) victim = null;
                 else victimOutcome = Failures.classify(victim, cause);
             }
             unsent = pipeline.takeUnsent(victim);
             nothingInFlight = pipeline.inFlightCount() == 0;
+            toShut = timedOut ? transport : null;
         }
         LOG.log(System.Logger.Level.DEBUG, () -> this + " stopped writing: " + cause);
+        if (toShut != null) toShut.abortOutput();
         String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
         for (Exchange<?> e : unsent) {
             e.fail(delivery, e == victim ? victimOutcome
@@ -630,7 +627,6 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         }
         signalChange();
         if (nothingInFlight) terminate(ConnectionState.FAILED, cause, null);
-        return true;
     }
 
     /** When writing stopped on a failure (System.nanoTime), 0 while it has not. */
