@@ -16,9 +16,20 @@ import java.util.concurrent.RejectedExecutionException;
  * (the completions queued when the round began), so they go out in one socket write, on this thread, without a
  * writer task.
  *
+ * <p>The reader {@link #hold holds} the start of a drain task while it hands on the responses of one read, and
+ * {@link #release releases} it after: the drain then starts once per read and completes the read's responses in
+ * one round (one hand-off, and the requests their callbacks make in one write). The reader holds only while it runs
+ * its own code and {@code BodyHandlers}' buffering sinks, none of which waits for the application: it releases
+ * before it calls any other body handler or sink (application code, which might wait for a completion held
+ * here), and a streamed response, whose body the application reads while the reader goes on, is handed on at once
+ * ({@link #submitNow}).
+ *
  * <h2>Lifecycle of the drain ({@link Drain})</h2>
  * <ol>
- *   <li>{@code IDLE}: nothing queued; {@link #execute} schedules a drain task ({@code SCHEDULED}).</li>
+ *   <li>{@code IDLE}: nothing queued; {@link #execute} schedules a drain task ({@code SCHEDULED}); a completion the
+ *       reader queues while it holds makes it {@code HELD} instead.</li>
+ *   <li>{@code HELD}: a drain task is due and starts ({@code SCHEDULED}) when the reader releases its hold or
+ *       another thread queues a completion.</li>
  *   <li>{@code SCHEDULED}: the drain task runs the queue in rounds, in order, writes what the round's completions
  *       requested after each round, and goes back to {@code IDLE} when the queue is empty and nothing is left to
  *       write.</li>
@@ -29,7 +40,8 @@ import java.util.concurrent.RejectedExecutionException;
  * </ol>
  * <pre>
  *   IDLE ──execute──► SCHEDULED ──queue empty, nothing to write──► IDLE
- *                        └──stuck > STUCK_MILLIS──► SCHEDULED (new generation)
+ *    └──by the holding reader──► HELD ──release / another thread──► SCHEDULED
+ *                                 SCHEDULED ──stuck > STUCK_MILLIS──► SCHEDULED (new generation)
  * </pre>
  */
 final class Delivery implements Executor {
@@ -37,7 +49,7 @@ final class Delivery implements Executor {
     /** How long one completion may run before the rest of the queue goes on without it. */
     static final long STUCK_MILLIS = 1000;
 
-    enum Drain { IDLE, SCHEDULED }
+    enum Drain { IDLE, HELD, SCHEDULED }
 
     /**
      * What the drain runs: a completion of application-facing stages. Its {@code toString} names what it completes
@@ -75,6 +87,8 @@ final class Delivery implements Executor {
     private boolean writesDeferred;
     /** The thread of the current generation's drain task while it runs, else null; volatile for lock-free reads. */
     private volatile Thread drainer;
+    /** The reader while it hands on the responses of one read ({@link #hold}), else null. */
+    private Thread holder;
 
     /**
      * @param writeDeferred run by the drain, on its thread, after a round whose completions made requests: writes
@@ -96,15 +110,62 @@ final class Delivery implements Executor {
         submit(new Action(what, action));
     }
 
-    /** Queues {@code c} and starts a drain task if none runs. */
+    /**
+     * Queues {@code c} and starts a drain task if none runs; on the reader while it holds, the start waits for the
+     * end of its read ({@link #release}).
+     */
     void submit(Completion c) {
-        boolean start;
+        submit(c, false);
+    }
+
+    /** Queues {@code c} and starts a drain task if none runs, even on the holding reader (a streamed response). */
+    void submitNow(Completion c) {
+        submit(c, true);
+    }
+
+    private void submit(Completion c, boolean now) {
+        boolean start = false;
         synchronized (this) {
             queue.add(c);
-            start = drain == Drain.IDLE;
+            boolean held = !now && holder == Thread.currentThread();
+            if (drain == Drain.IDLE && held) {
+                drain = Drain.HELD;
+            } else if (drain == Drain.IDLE || (drain == Drain.HELD && !held)) {
+                drain = Drain.SCHEDULED;
+                start = true;
+            }
+        }
+        if (start) startDrain();
+    }
+
+    /**
+     * Called by the reader before it hands on the responses of one read: the drain task their completions would
+     * start waits for {@link #release}, so that it starts once and completes them in one round. The reader must
+     * release before it runs code that may wait for the application.
+     */
+    void hold() {
+        synchronized (this) {
+            holder = Thread.currentThread();
+        }
+    }
+
+    /**
+     * Called by the reader after the read ({@code finally}), or before it calls application code: starts the drain
+     * its completions made due.
+     */
+    void release() {
+        boolean start;
+        synchronized (this) {
+            holder = null;
+            start = drain == Drain.HELD;
             if (start) drain = Drain.SCHEDULED;
         }
         if (start) startDrain();
+    }
+
+    /** Whether no drain task is due or running (for tests). */
+    synchronized boolean isIdle() {
+        return drain == Drain.IDLE;
     }
 
     private void startDrain() {

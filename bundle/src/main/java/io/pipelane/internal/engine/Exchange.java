@@ -189,10 +189,12 @@ final class Exchange<T> implements Delivery.Completion, BiConsumer<T, Throwable>
             fail(openedOn, unwrap(error)); // the sink failed its own body: it needs no telling
             return;
         }
-        if (bodyEnded) reportCompleted(); // a buffered body: its sink accepted the end
+        boolean buffered = bodyEnded; // else a streamed body: the application reads it while the reader goes on
+        if (buffered) reportCompleted(); // a buffered body: its sink accepted the end
         response = new Response<>(request, openHead, body, trailersStage());
         delivery = Handed.RESPONSE;
-        openedOn.submit(this);
+        if (buffered) openedOn.submit(this);
+        else openedOn.submitNow(this);
     }
 
     /** Run by the delivery: completes the response future with the response {@link #accept} made. */

@@ -1,5 +1,6 @@
 package io.pipelane.internal.engine;
 
+import io.pipelane.BodyHandlers;
 import io.pipelane.BodySink;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.Headers;
@@ -41,7 +42,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * bytes, doubling up to {@value #READ_BUFFER_BYTES} while reads fill it); while nothing is expected, into a
  * {@value #IDLE_READ_BUFFER_BYTES}-byte one, the busy buffer kept aside until the connection has been idle for
  * {@link #RELEASE_IDLE_BUFFER_NANOS}. After each read it has handed on, the connection writes what that read
- * made writable ({@link HttpConnection#readDispatched}).
+ * made writable ({@link HttpConnection#readDispatched}). The completions of one read's responses start one drain
+ * task, after the read ({@link Delivery#hold}).
  */
 final class ResponseReader implements ResponseParser.Listener {
     /** The largest read buffer. */
@@ -116,6 +118,10 @@ final class ResponseReader implements ResponseParser.Listener {
     private Exchange<?> opened;
     /** The calls into application code, and their stop when the connection ends. */
     private final ReaderCalls calls = new ReaderCalls();
+    /** Whether the reader holds the delivery's drain for the read it hands on ({@link Delivery#hold}). */
+    private boolean holding;
+    /** Whether the current response's sink may wait for the application: the reader releases before it calls it. */
+    private boolean sinkMayWait;
 
     ResponseReader(HttpConnection connection, Transport transport) {
         this.connection = connection;
@@ -145,17 +151,12 @@ final class ResponseReader implements ResponseParser.Listener {
             }
             lastReadAt = System.nanoTime();
             if (n < 0) return endOfInput();
-            int off = 0;
-            while (off < n) {
-                if (reading == Reading.IDLE) begin();
-                int used = parser.feed(into, off, n - off, this);
-                if (reading == Reading.HEAD) headBytes += used;
-                off += used;
-                if (parser.isComplete()) {
-                    reading = Reading.IDLE;
-                    if (lastHead != null) return End.LAST_RESPONSE;
-                }
-                if (reading == Reading.ENDED) return End.ENDED;
+            holdDelivery(); // one drain task for this read's responses, started once all are handed on
+            try {
+                End end = dispatch(into, n);
+                if (end != null) return end;
+            } finally {
+                releaseDelivery();
             }
             connection.readDispatched();
             if (into == buffer && n == buffer.length && buffer.length < READ_BUFFER_BYTES) {
@@ -164,6 +165,46 @@ final class ResponseReader implements ResponseParser.Listener {
                 view = ByteBuffer.wrap(buffer);
             }
         }
+    }
+
+    private void holdDelivery() {
+        connection.delivery().hold();
+        holding = true;
+    }
+
+    /** Ends the hold of this read (at its end, or before application code): the drain it held starts. */
+    private void releaseDelivery() {
+        if (!holding) return;
+        holding = false;
+        connection.delivery().release();
+    }
+
+    /**
+     * Whether {@code code} (a body handler or sink) is one of {@link BodyHandlers}' buffering ones, which never wait
+     * for the application: the reader may go on holding the delivery while it runs. Anything else may be application
+     * code that waits for a completion the hold keeps back (the streamed body's sink waits for its reader).
+     */
+    private static boolean neverWaits(Object code) {
+        return code.getClass().getName().startsWith(OWN_CODE);
+    }
+
+    private static final String OWN_CODE = BodyHandlers.class.getName() + "$";
+
+    /** Feeds one read's bytes to the parser; returns how the reader ends, or null to read on. */
+    private End dispatch(byte[] into, int n) throws IOException {
+        int off = 0;
+        while (off < n) {
+            if (reading == Reading.IDLE) begin();
+            int used = parser.feed(into, off, n - off, this);
+            if (reading == Reading.HEAD) headBytes += used;
+            off += used;
+            if (parser.isComplete()) {
+                reading = Reading.IDLE;
+                if (lastHead != null) return End.LAST_RESPONSE;
+            }
+            if (reading == Reading.ENDED) return End.ENDED;
+        }
+        return null;
     }
 
     /** The busy buffer: the one kept, the spare if the watchdog has not dropped it, or a new one. */
@@ -326,7 +367,9 @@ final class ResponseReader implements ResponseParser.Listener {
     private <T> void openSink(Exchange<T> e, ResponseHead head) throws IOException {
         if (!calls.enter()) throw new ConnectionEnded();
         BodySink<T> sink;
+        sinkMayWait = false;
         try {
+            if (!neverWaits(e.handler)) releaseDelivery();
             sink = e.handler.open(head, options);
             if (sink == null) throw new NullPointerException("the body handler returned no sink");
         } catch (RuntimeException ex) {
@@ -336,6 +379,8 @@ final class ResponseReader implements ResponseParser.Listener {
             calls.leave();
         }
         opened = e;
+        sinkMayWait = !neverWaits(sink);
+        if (sinkMayWait) releaseDelivery();
         e.open(head, sink, connection.delivery());
         if (calls.isStopped()) throw new ConnectionEnded(); // the sink hears its end when the reader stops
     }
@@ -352,6 +397,7 @@ final class ResponseReader implements ResponseParser.Listener {
         Exchange<?> e = current;
         e.bodyBytes += len;
         if (e == discarding || e.sink == null) return;
+        if (sinkMayWait) releaseDelivery();
         readView.limit(off + len).position(off);
         if (!calls.enter()) throw new ConnectionEnded(); // no data after the end
         try {
@@ -385,6 +431,7 @@ final class ResponseReader implements ResponseParser.Listener {
         BodySink<?> sink = dropped ? null : e.completeSink();
         if (sink != null) {
             calls.enter(); // even if the connection has ended since: the response is complete, its sink hears so
+            if (sinkMayWait) releaseDelivery();
             try {
                 sink.onComplete(trailerFields);
             } catch (IOException | RuntimeException ex) {
