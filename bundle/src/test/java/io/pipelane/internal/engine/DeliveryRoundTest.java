@@ -2,11 +2,9 @@ package io.pipelane.internal.engine;
 
 import io.pipelane.BodyHandler;
 import io.pipelane.BodyHandlers;
-import io.pipelane.BodySink;
 import io.pipelane.Connection;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.Endpoint;
-import io.pipelane.Headers;
 import io.pipelane.Persistence;
 import io.pipelane.Request;
 import io.pipelane.Response;
@@ -14,12 +12,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -100,35 +96,13 @@ class DeliveryRoundTest {
         CompletableFuture<Response<String>> first = c.call(Request.get("/first"), BodyHandlers.ofString());
         // Application code in a sink: it waits (bounded) until the first response, which the same read completed
         // just before, has reached the application: the reader releases the delivery before it calls such code.
-        BodyHandler<String> waitingForFirst = (head, options) -> {
-            BodySink<String> inner = BodyHandlers.ofString().open(head, options);
-            return new BodySink<>() {
-                @Override
-                public void onData(ByteBuffer data) throws IOException {
-                    try {
-                        first.get(10, TimeUnit.SECONDS);
-                    } catch (Exception e) {
-                        throw new IOException("the first response never reached the application", e);
-                    }
-                    inner.onData(data);
-                }
-
-                @Override
-                public void onComplete(Headers trailers) throws IOException {
-                    inner.onComplete(trailers);
-                }
-
-                @Override
-                public void onError(Throwable cause) {
-                    inner.onError(cause);
-                }
-
-                @Override
-                public CompletionStage<String> body() {
-                    return inner.body();
-                }
-            };
-        };
+        BodyHandler<String> waitingForFirst = WaitingSinks.ofString(() -> {
+            try {
+                first.get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IOException("the first response never reached the application", e);
+            }
+        });
         CompletableFuture<Response<String>> second = c.call(Request.get("/second"), waitingForFirst);
         server.awaitWritten("GET /", 2);
         server.serve(response("one") + response("two")); // one read

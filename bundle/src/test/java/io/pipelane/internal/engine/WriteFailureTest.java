@@ -7,7 +7,6 @@ import io.pipelane.Connection;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.ConnectionState;
 import io.pipelane.Endpoint;
-import io.pipelane.Headers;
 import io.pipelane.Persistence;
 import io.pipelane.PossiblyProcessedException;
 import io.pipelane.Request;
@@ -20,10 +19,8 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.SocketException;
-import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -70,36 +67,18 @@ class WriteFailureTest {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
 
+        private final BodyHandler<String> inner = WaitingSinks.ofString(() -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+
         @Override
         public BodySink<String> open(io.pipelane.ResponseHead head, ConnectionOptions options) {
-            BodySink<String> inner = BodyHandlers.ofString().open(head, options);
-            return new BodySink<>() {
-                @Override
-                public void onData(ByteBuffer data) throws IOException {
-                    entered.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    inner.onData(data);
-                }
-
-                @Override
-                public void onComplete(Headers trailers) throws IOException {
-                    inner.onComplete(trailers);
-                }
-
-                @Override
-                public void onError(Throwable cause) {
-                    inner.onError(cause);
-                }
-
-                @Override
-                public CompletionStage<String> body() {
-                    return inner.body();
-                }
-            };
+            return inner.open(head, options);
         }
     }
 
