@@ -28,9 +28,10 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
- * One pipelined connection: its public {@link ConnectionState}, its write side ({@link Writing}), its queues
- * ({@link Pipeline}) and its ending. The reader ({@link ResponseReader}), the writer ({@link PipelineWriter}) and
- * the {@link Watchdog} each own their own state and report to this class, which alone changes the connection's.
+ * One pipelined connection: its public API, its {@link ConnectionState}, its queues ({@link Pipeline}) and its
+ * ending. The write side ({@link WriteSide}: what may still be written, the {@link PipelineWriter} and its steps),
+ * the reader ({@link ResponseReader}) and the {@link Watchdog} each own their own state and report to this class,
+ * which alone changes the connection's.
  *
  * <h2>Lifecycle</h2>
  * <ol>
@@ -94,8 +95,9 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     final Object lock = new Object();
     // --- guarded by lock ---
     private volatile ConnectionState state = ConnectionState.CONNECTING; // volatile for lock-free reads only
-    private volatile Writing writing = Writing.OPEN; // volatile for lock-free reads only
     private final Pipeline pipeline;
+    /** The write side: what may still be written, the writer and its steps (guarded by lock too). */
+    private final WriteSide writes;
     /** The ending: the requests taken off the queues by terminate() wait there for the finaliser. */
     private final Termination termination;
     /** Requests accepted so far: the last one's sequence number. */
@@ -111,24 +113,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      * one-request connection): named by the requests it refuses while {@code failure} is null.
      */
     private String closingReason;
-    /** Why writing stopped (a write error or timeout), else null: the cause of the requests it cut mid-write. */
-    private Throwable writingStoppedBy;
     /** The stage nextChange() handed out, completed at the next change; volatile so signalling can skip the lock. */
     private volatile CompletableFuture<Void> change;
     private Transport transport;
     private Closeable connecting;
-    private volatile PipelineWriter writer;
     private volatile ResponseReader reader;
-    /**
-     * When writing stopped on a failure (System.nanoTime), else 0: a request only partly written then has its
-     * response timed from here ({@link ResponseReader#expired}).
-     */
-    private volatile long writingStoppedAt;
-    /**
-     * The requests whose first bytes are in the socket write in progress (the writer's list, not changed while that
-     * write runs), from {@link #markSent} until {@link #writeReturned}; else null.
-     */
-    private List<Exchange<?>> writeInProgress;
 
     // --- for the watchdog ---
     private volatile ConnectPhase connectPhase = ConnectPhase.TCP;
@@ -147,8 +136,14 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         this.connector = connector;
         this.onTerminated = onTerminated;
         this.pipeline = new Pipeline(options);
-        this.delivery = new Delivery(executor, this, this::scheduleWriter);
+        this.delivery = new Delivery(executor, this, this::writeDeferred);
         this.termination = new Termination(this, lock, options, delivery);
+        this.writes = new WriteSide(this, lock, pipeline, executor, termination);
+    }
+
+    /** The delivery's round is over: the requests its completions made go out now, in one write. */
+    private void writeDeferred() {
+        writes.schedule();
     }
 
     /** Starts connecting in the background. */
@@ -189,10 +184,10 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                 return;
             }
             transport = t;
-            writer = new PipelineWriter(this, t);
+            writes.attach(t);
             reader = r = new ResponseReader(this, t);
             if (state == ConnectionState.CONNECTING) state = ConnectionState.OPEN;
-            w = claimWriter();
+            w = writes.claim();
             configured = options.persistence() != io.pipelane.Persistence.AUTO;
         }
         LOG.log(System.Logger.Level.DEBUG, () -> this + " connected: " + t.describe());
@@ -200,7 +195,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         if (configured) events.persistenceConfigured(options.persistence() == io.pipelane.Persistence.TRUE);
         delivery.submit(connected, () -> connected.complete(this));
         signalChange();
-        start(w);
+        WriteSide.start(w);
         try {
             ResponseReader.End end;
             try {
@@ -281,19 +276,19 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             pipeline.add(e);
             changed = takeChange();
             defer = onDrain && pipeline.waitingCount() < deferLimit();
-            writerToStart = defer ? null : claimWriter();
+            writerToStart = defer ? null : writes.claim();
             inline = pipeline.inFlightCount() == 0;
         }
         e.reportQueued();
         complete(changed);
         if (defer) {
             // Made by a completion: the drain writes it with the others of its round, in one write, on its thread.
-            if (!delivery.deferWrite()) scheduleWriter(); // the watchdog took the drain over meanwhile
+            if (!delivery.deferWrite()) writes.schedule(); // the watchdog took the drain over meanwhile
         } else if (inline) {
             // Nothing in flight (one call at a time, the first of a burst): written on this thread, no hand-off.
-            start(writerToStart);
+            WriteSide.start(writerToStart);
         } else {
-            handOff(writerToStart); // the writer task takes the rest of the burst into one socket write
+            writes.handOff(writerToStart); // the writer task takes the rest of the burst into one socket write
         }
         return e.future;
     }
@@ -337,10 +332,10 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                 state = ConnectionState.CLOSING;
                 closingReason = "shutdown() was called";
             }
-            if (writing == Writing.OPEN) moveTo(Writing.DRAINING);
+            writes.drain();
         }
         signalChange();
-        scheduleWriter();
+        writes.schedule();
         finishIfDone();
     }
 
@@ -398,156 +393,16 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
 
     /** Writer statistics, for tests and the console: socket write calls and bytes so far. */
     long[] writeStats() {
-        PipelineWriter w = writer;
-        return w == null ? new long[] {0, 0} : new long[] {w.writeCalls(), w.bytesWritten()};
+        return writes.stats();
     }
 
-    // ------------------------------------------------------------------------------------------ writer side
-
-    private void moveTo(Writing next) {
-        if (!writing.allows(next)) throw new IllegalStateException(this + ": writing cannot go from " + writing + " to " + next);
-        writing = next;
-    }
-
-    private void scheduleWriter() {
-        PipelineWriter w;
-        synchronized (lock) {
-            w = claimWriter();
-        }
-        start(w);
-    }
-
-    /** The writer, if it should be started now (then claimed); else null. Under lock. */
-    private PipelineWriter claimWriter() {
-        PipelineWriter w = writer;
-        if (w == null || state.isTerminal()) return null;
-        if (writable() == null && !halfCloseDue()) return null;
-        return w.claim() ? w : null;
-    }
-
-    /**
-     * Runs a claimed writer on this thread (a caller of {@code call} or {@code shutdown}, or the reader when a
-     * read freed room): it writes what cannot block ({@link #writableInline}) in one batch and hands anything
-     * more to the executor.
-     */
-    private static void start(PipelineWriter w) {
-        if (w != null) w.runInline();
-    }
-
-    /** A claimed writer runs as a task on the executor (it stays claimed). */
-    void handOff(PipelineWriter w) {
-        if (w == null) return;
-        try {
-            executor.execute(w);
-        } catch (RejectedExecutionException e) {
-            synchronized (lock) {
-                w.release();
-            }
-            terminate(ConnectionState.FAILED, new PipelaneException("the executor refused the writer task", e), null);
-        }
-    }
-
-    /**
-     * Called by the writer between requests: the next step. For {@link PipelineWriter.Step.Kind#WRITE} the request
-     * moves to the in-flight queue. {@code justWritten} is the request the writer put wholly into its batch since
-     * the last step, {@code justWrittenBytes} its size.
-     */
-    PipelineWriter.Step nextWriterStep(PipelineWriter w, PipelineWriter.Mode mode, boolean haveBuffered,
-                                       Exchange<?> justWritten, int justWrittenBytes) {
-        if (justWritten != null) justWritten.reportWritten(justWrittenBytes);
-        synchronized (lock) {
-            if (justWritten != null && !state.isTerminal()) pipeline.countBytes(justWritten, justWrittenBytes);
-            if (state.isTerminal() || writing == Writing.STOPPED) {
-                w.release();
-                return PipelineWriter.Step.EXIT;
-            }
-            Exchange<?> e = writable();
-            if (e != null && (mode == PipelineWriter.Mode.TASK
-                    || (mode == PipelineWriter.Mode.INLINE && writableInline(e)))) {
-                pipeline.take();
-                boolean close = pipeline.oneRequestOnly()
-                        || (writing == Writing.DRAINING && pipeline.waitingCount() == 0);
-                if (pipeline.oneRequestOnly()) moveTo(Writing.FINISHED);
-                return PipelineWriter.Step.write(e, close, pipeline.mode() == Pipeline.Mode.PIPELINED);
-            }
-            if (haveBuffered) return PipelineWriter.Step.FLUSH;
-            if (mode != PipelineWriter.Mode.TASK && (e != null || halfCloseDue())) return PipelineWriter.Step.HAND_OFF;
-            if (halfCloseDue()) {
-                moveTo(Writing.SHUT);
-                return PipelineWriter.Step.HALF_CLOSE;
-            }
-            w.release();
-            return PipelineWriter.Step.EXIT;
-        }
-    }
-
-    /** The next request the writer may take, or null. Under lock. */
-    private Exchange<?> writable() {
-        if (writing != Writing.OPEN && writing != Writing.DRAINING) return null;
-        if (transport == null || (state != ConnectionState.OPEN && state != ConnectionState.CLOSING)) return null;
-        return pipeline.peekWritable();
-    }
-
-    /**
-     * A writer runs on a calling thread only while the requests written and not yet answered stay under this:
-     * our send buffer and the peer's receive window (each at least this on common platforms) then take the write
-     * at once, so the calling thread does not wait for the server to read.
-     */
-    static final int INLINE_WRITE_BYTES = 16 * 1024;
-
-    /**
-     * Whether {@code e} may be written on a calling thread: it has no body (no application code runs; a body's
-     * {@code writeTo} runs on the writer task) and the unanswered requests stay under {@link #INLINE_WRITE_BYTES}.
-     * Under lock.
-     */
-    private boolean writableInline(Exchange<?> e) {
-        return pipeline.bytesInFlight() < INLINE_WRITE_BYTES && e.request.body().contentLength() == 0;
-    }
-
-    private boolean halfCloseDue() {
-        return writing == Writing.DRAINING && pipeline.waitingCount() == 0 && transport != null
-                && (state == ConnectionState.CLOSING || state == ConnectionState.OPEN);
-    }
-
-    /**
-     * The writer is about to hand these requests' bytes to the socket: from now on they count as sent, unless that
-     * write finds the transport closed before it began ({@link #writeReturned}). Returns false, and marks nothing,
-     * when the connection has ended or has ended one of them: it was failed as never sent (e.g. by {@link #close()}
-     * racing with the write), so its bytes must not reach the socket.
-     */
-    boolean markSent(List<Exchange<?>> exchanges) {
-        synchronized (lock) {
-            if (state.isTerminal()) return false;
-            for (Exchange<?> e : exchanges) {
-                if (e.stage() == Exchange.Stage.ENDED) return false;
-            }
-            for (Exchange<?> e : exchanges) {
-                if (e.stage() == Exchange.Stage.TAKEN) e.to(Exchange.Stage.SENT);
-            }
-            writeInProgress = exchanges;
-            return true;
-        }
-    }
-
-    /**
-     * The socket write announced by {@link #markSent} has returned; {@code sentNothing}: the transport was closed
-     * before it began (the connection ended meanwhile). If the connection ended during the write, this settles its
-     * requests' outcomes: sent (possibly processed) or not sent.
-     */
-    void writeReturned(boolean sentNothing) {
-        boolean endedDuringWrite;
-        synchronized (lock) {
-            endedDuringWrite = writeInProgress != null && state.isTerminal();
-            writeInProgress = null;
-        }
-        if (endedDuringWrite) termination.writeResolved(sentNothing);
-    }
+    // ------------------------------------------------------------------------------------------ the write side's reports
 
     /**
      * A request could not be written and none of its bytes were: it fails alone (e.g. a body of unknown
      * length too large to buffer), the connection goes on.
      */
-    void notWritten(Exchange<?> e, PipelaneException cause) {
+    void failedAlone(Exchange<?> e, PipelaneException cause) {
         synchronized (lock) {
             if (!pipeline.remove(e)) return;
         }
@@ -597,31 +452,21 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      * caller has learned its fate; the requests written before stay in flight for their responses.
      */
     private void stopWriting(Throwable cause, Exchange<?> victim, boolean timedOut) {
-        List<Exchange<?>> unsent;
-        Throwable victimOutcome = cause;
+        WriteSide.Stopped stopped;
         boolean nothingInFlight;
-        Transport toShut;
         synchronized (lock) {
-            if (state.isTerminal() || writing == Writing.STOPPED) return;
-            moveTo(Writing.STOPPED);
-            writingStoppedAt = System.nanoTime();
-            writingStoppedBy = cause;
+            if (state.isTerminal()) return;
+            stopped = writes.stop(cause, victim, timedOut);
+            if (stopped == null) return;
             failure = cause;
             if (state.acceptsRequests()) state = ConnectionState.CLOSING;
-            if (victim != null && timedOut) {
-                // a response that has begun (an early answer) is read to its end like the others
-                if (victim.stage().hasHead() || victim.stage() == Exchange.Stage.ENDED) victim = null;
-                else victimOutcome = Failures.classify(victim, cause);
-            }
-            unsent = pipeline.takeUnsent(victim);
             nothingInFlight = pipeline.inFlightCount() == 0;
-            toShut = timedOut ? transport : null;
         }
         LOG.log(System.Logger.Level.DEBUG, () -> this + " stopped writing: " + cause);
-        if (toShut != null) toShut.abortOutput();
+        if (stopped.toShut() != null) stopped.toShut().abortOutput();
         String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
-        for (Exchange<?> e : unsent) {
-            e.fail(delivery, e == victim ? victimOutcome
+        for (Exchange<?> e : stopped.unsent()) {
+            e.fail(delivery, e == stopped.victim() ? stopped.victimOutcome()
                     : new RetryException(RetryException.Reason.NOT_SENT, e.request + " was not sent: writing to "
                             + endpoint + " failed: " + why, cause));
         }
@@ -631,7 +476,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
 
     /** When writing stopped on a failure (System.nanoTime), 0 while it has not. */
     long writingStoppedAt() {
-        return writingStoppedAt;
+        return writes.stoppedAt();
     }
 
     // ------------------------------------------------------------------------------------------ reader side
@@ -646,11 +491,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     /** Bytes of read and write buffers the connection holds now, for tests. */
     int bufferBytes() {
         ResponseReader r = reader;
-        PipelineWriter w = writer;
         synchronized (lock) {
-            // the writer's array is touched only by a claimed writer, and none can be claimed while we hold the lock
-            int writerBytes = w == null || !w.isIdle() ? 0 : w.bufferBytes();
-            return writerBytes + (r == null ? 0 : r.heldBufferBytes());
+            return writes.bufferBytes() + (r == null ? 0 : r.heldBufferBytes());
         }
     }
 
@@ -686,7 +528,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             decidedNow = pipeline.mode() == Pipeline.Mode.UNDECIDED;
             pipeline.decide(keepAlive && head.version() == HttpVersion.HTTP_1_1);
             if (!keepAlive) {
-                if (writing == Writing.OPEN || writing == Writing.DRAINING) moveTo(Writing.FINISHED);
+                writes.finish();
                 if (state.acceptsRequests()) {
                     state = ConnectionState.CLOSING;
                     closingReason = "the response to " + e.request + " ended persistence"
@@ -697,12 +539,12 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             }
             // Rarely anything: a lifted gate or the first response deciding persistence. The writer task takes
             // it: the reader may block in a streamed body's sink before this read is dispatched.
-            writerToStart = claimWriter();
+            writerToStart = writes.claim();
         }
         if (decidedNow) events.persistenceDecided(head, keepAlive, closeToken);
         e.reportHead(head);
         complete(changed);
-        handOff(writerToStart);
+        writes.handOff(writerToStart);
         return true;
     }
 
@@ -736,12 +578,12 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      * lets through goes out now, in one write, from the reader thread when it cannot block.
      */
     void readDispatched() {
-        scheduleWriter();
+        writes.schedule();
     }
 
     /** After a response was delivered: a connection that writes nothing more ends with its last response. */
     void afterResponse() {
-        if (writing != Writing.OPEN) finishIfDone();
+        if (writes.writing() != Writing.OPEN) finishIfDone();
     }
 
     private void serverClosedAfterResponse(ResponseHead head) {
@@ -756,7 +598,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         boolean idle;
         synchronized (lock) {
             idle = pipeline.inFlightCount() == 0
-                    && (pipeline.waitingCount() == 0 || writing == Writing.FINISHED);
+                    && (pipeline.waitingCount() == 0 || writes.writing() == Writing.FINISHED);
         }
         terminate(idle ? ConnectionState.CLOSED : ConnectionState.FAILED,
                 new ConnectionClosedException("the server closed the connection to " + endpoint), null, delivery,
@@ -789,7 +631,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         Throwable cause;
         String reason;
         synchronized (lock) {
-            w = writing;
+            w = writes.writing();
             cause = failure;
             reason = closingReason;
             boolean idle = pipeline.waitingCount() == 0 && pipeline.inFlightCount() == 0;
@@ -828,7 +670,6 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     private void terminate(ConnectionState finalState, Throwable cause, Exchange<?> victim, Delivery finisher,
                            CloseReason reason) {
         List<Exchange<?>> outstanding;
-        Throwable[] outcomes;
         Transport t;
         Closeable c;
         ResponseReader r;
@@ -837,27 +678,16 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             state = finalState;
             if (failure == null || finalState == ConnectionState.FAILED) failure = cause;
             outstanding = pipeline.takeAll();
-            outcomes = new Throwable[outstanding.size()];
-            // The requests of a socket write in progress count as sent unless it finds the transport closed.
-            Throwable[] ifNotSent = null;
-            for (int i = 0; i < outcomes.length; i++) {
+            WriteSide.Outcomes outcomes = writes.classify(outstanding, victim, cause);
+            for (int i = 0; i < outstanding.size(); i++) {
                 Exchange<?> e = outstanding.get(i);
-                // a request whose write was cut by the failure that stopped writing fails because of that failure
-                boolean cutMidWrite = writingStoppedBy != null && e.writtenAt == 0
-                        && e.stage() == Exchange.Stage.SENT;
-                outcomes[i] = e == victim ? cause : Failures.classify(e, cutMidWrite ? writingStoppedBy : cause);
-                if (e != victim && e.stage() == Exchange.Stage.SENT && writeInProgress != null
-                        && writeInProgress.contains(e)) {
-                    if (ifNotSent == null) ifNotSent = new Throwable[outcomes.length];
-                    ifNotSent[i] = Failures.notSent(e, cutMidWrite ? writingStoppedBy : cause);
-                }
-                e.endWith(outcomes[i]);
+                e.endWith(outcomes.failures()[i]);
                 e.to(Exchange.Stage.ENDED);
             }
             endState = finalState;
             endReason = reason;
             endCause = cause;
-            termination.begin(outstanding, outcomes, ifNotSent);
+            termination.begin(outstanding, outcomes.failures(), outcomes.ifNotSent());
             t = transport;
             c = connecting;
             r = reader;
@@ -947,8 +777,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             return;
         }
         releaseIdleBuffers(now);
-        PipelineWriter w = writer;
-        Expiry x = w == null || writing == Writing.STOPPED ? null : w.expired(now);
+        Expiry x = writes.expired(now);
         if (x != null) {
             writeTimedOut(x);
             return;
@@ -964,10 +793,9 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      */
     private void releaseIdleBuffers(long now) {
         ResponseReader r = reader;
-        PipelineWriter w = writer;
-        if (r == null || w == null || !r.releaseIdleBuffer(now)) return;
+        if (r == null || !r.releaseIdleBuffer(now)) return;
         synchronized (lock) {
-            if (w.isIdle()) w.releaseBuffer(); // no writer can be claimed while we hold the lock
+            writes.releaseIdleBuffer();
         }
     }
 

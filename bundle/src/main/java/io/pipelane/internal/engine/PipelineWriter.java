@@ -1,5 +1,6 @@
 package io.pipelane.internal.engine;
 
+import io.pipelane.ConnectionOptions;
 import io.pipelane.Endpoint;
 import io.pipelane.Headers;
 import io.pipelane.PipelaneException;
@@ -19,17 +20,17 @@ import java.util.List;
 /**
  * The writer of a connection: takes every request the pipeline allows, encodes them back to back into one
  * {@link BatchOutput}, and flushes it in a single socket write when nothing more may be written now. It then
- * ends; the connection starts it again when there is more to write or the pipeline has room again.
+ * ends; its {@link WriteSide} starts it again when there is more to write or the pipeline has room again.
  *
  * <p>It starts on the thread that gave it work ({@link #runInline}, {@link Mode#INLINE}): a caller with nothing in
  * flight, or the reader once a read freed room. There it writes only requests that cannot block (no body, the
- * unanswered bytes under {@link HttpConnection#INLINE_WRITE_BYTES}), flushes once, and goes on, if more is
+ * unanswered bytes under {@link WriteSide#INLINE_WRITE_BYTES}), flushes once, and goes on, if more is
  * writable, as a task on the executor ({@link #run}, {@link Mode#TASK}), which writes everything.
  *
  * <h2>Lifecycle ({@link Run})</h2>
  * <ol>
  *   <li>{@code IDLE}: not running; the connection may {@link #claim} it when there is something to do.</li>
- *   <li>{@code SCHEDULED}: claimed, running on the thread that claimed it or as a task on the executor; it asks the connection for each
+ *   <li>{@code SCHEDULED}: claimed, running on the thread that claimed it or as a task on the executor; it asks the {@link WriteSide} for each
  *       {@link Step} and returns to {@code IDLE} when told to {@link Step.Kind#EXIT}.</li>
  *   <li>{@code FAILED}: a write failed; it never runs again (the connection stops writing, see
  *       {@link HttpConnection#writingFailed}).</li>
@@ -41,7 +42,7 @@ import java.util.List;
  * {@code run} is claimed under the connection's lock; the other fields are confined to the one running task,
  * except the volatile time stamp of the write in progress, which the watchdog reads through {@link #expired}. A
  * request's bytes count as sent from the moment a socket write that includes them starts (see
- * {@link HttpConnection#markSent}).
+ * {@link WriteSide#markSent}), unless that write finds the transport closed before it began.
  */
 final class PipelineWriter implements Runnable {
     /** Batch size: room for well over a hundred typical request heads. */
@@ -55,7 +56,7 @@ final class PipelineWriter implements Runnable {
      */
     enum Mode { TASK, INLINE, INLINE_FLUSHED }
 
-    /** What the writer does next, as chosen by the connection. */
+    /** What the writer does next, as chosen by the write side. */
     record Step(Kind kind, Exchange<?> exchange, boolean close, boolean chunkedAllowed) {
         /** {@code HAND_OFF}: a writer running on a calling thread goes on as a task on the executor (still claimed). */
         enum Kind { WRITE, FLUSH, HALF_CLOSE, HAND_OFF, EXIT }
@@ -70,7 +71,10 @@ final class PipelineWriter implements Runnable {
         }
     }
 
-    private final HttpConnection connection;
+    /** Chooses each step, and hears what the writer did. */
+    private final WriteSide writes;
+    private final ConnectionOptions options;
+    private final Endpoint endpoint;
     private final Transport transport;
     private final BatchOutput batch;
     /** {@code "http"} when requests are forwarded by a proxy (absolute-form), else null. */
@@ -93,13 +97,14 @@ final class PipelineWriter implements Runnable {
     private Exchange<?> written;
     private int writtenBytes;
 
-    PipelineWriter(HttpConnection connection, Transport transport) {
-        this.connection = connection;
+    PipelineWriter(WriteSide writes, Transport transport) {
+        this.writes = writes;
+        this.options = writes.options();
+        this.endpoint = writes.endpoint();
         this.transport = transport;
         this.batch = new BatchOutput(new TransportOutput(), BATCH_BYTES);
-        ProxyOptions proxy = connection.options.proxy();
-        boolean forwarded = proxy != null && connection.endpoint.scheme() == Endpoint.Scheme.HTTP
-                && !proxy.tunnels(connection.endpoint);
+        ProxyOptions proxy = options.proxy();
+        boolean forwarded = proxy != null && endpoint.scheme() == Endpoint.Scheme.HTTP && !proxy.tunnels(endpoint);
         this.absoluteScheme = forwarded ? "http" : null;
         this.proxyHeaders = forwarded && !proxy.proxyHeaders().isEmpty() ? proxy.proxyHeaders() : null;
     }
@@ -141,17 +146,17 @@ final class PipelineWriter implements Runnable {
 
     /** Called by the watchdog: the write timeout, if the write in progress has taken too long, else null. */
     Expiry expired(long now) {
-        long limit = connection.options.writeTimeout().toNanos();
+        long limit = options.writeTimeout().toNanos();
         long started = writeStartedAt;
         if (started != 0 && now - started > limit) {
             return new Expiry(new PipelaneTimeoutException(PipelaneTimeoutException.Phase.WRITE,
-                    connection.options.writeTimeout(), "writing to " + connection.endpoint + " timed out"), current);
+                    options.writeTimeout(), "writing to " + endpoint + " timed out"), current);
         }
         long body = bodyProgressAt;
         if (body != 0 && started == 0 && now - body > limit) { // a socket write in progress has its own timeout
             Exchange<?> e = current;
             return new Expiry(new PipelaneTimeoutException(PipelaneTimeoutException.Phase.WRITE,
-                    connection.options.writeTimeout(), "the body of " + e + " wrote nothing (its writeTo stalled)"), e);
+                    options.writeTimeout(), "the body of " + e + " wrote nothing (its writeTo stalled)"), e);
         }
         return null;
     }
@@ -174,7 +179,7 @@ final class PipelineWriter implements Runnable {
             while (true) {
                 Exchange<?> justWritten = written;
                 written = null;
-                Step step = connection.nextWriterStep(this, mode, batch.buffered() > 0, justWritten, writtenBytes);
+                Step step = writes.nextStep(this, mode, batch.buffered() > 0, justWritten, writtenBytes);
                 switch (step.kind()) {
                     case WRITE:
                         write(step.exchange(), step.close(), step.chunkedAllowed());
@@ -184,7 +189,7 @@ final class PipelineWriter implements Runnable {
                         if (mode == Mode.INLINE) mode = Mode.INLINE_FLUSHED;
                         break;
                     case HAND_OFF:
-                        connection.handOff(this);
+                        writes.handOff(this);
                         return;
                     case HALF_CLOSE:
                         batch.flush();
@@ -196,7 +201,7 @@ final class PipelineWriter implements Runnable {
                         }
                         // On TLS 1.2 nothing is sent: close_notify would make the server drop the responses
                         // still to come; the connection closes after the last one instead.
-                        connection.outputShutDown(halfClose);
+                        writes.outputShutDown(halfClose);
                         break;
                     default:
                         return;
@@ -206,11 +211,11 @@ final class PipelineWriter implements Runnable {
             writeStartedAt = 0;
             Exchange<?> e = current;
             boolean transportFailed = causedBy(t, transportError);
-            synchronized (connection.lock) {
+            synchronized (writes.lock()) {
                 run = Run.FAILED;
             }
             // A request whose own body failed mid-write is the victim; a socket error is classified for all.
-            connection.writingFailed(t, transportFailed ? null : e);
+            writes.writingFailed(t, transportFailed ? null : e);
         }
     }
 
@@ -223,10 +228,10 @@ final class PipelineWriter implements Runnable {
             // Not known to pipeline yet: chunked is not allowed, so learn the length first, before any byte of
             // this request reaches the wire (a failure here fails the request alone).
             try {
-                buffered = readBounded(body, connection.options.maxBufferedRequestBodyBytes());
+                buffered = readBounded(body, options.maxBufferedRequestBodyBytes());
             } catch (IOException | RuntimeException ex) {
                 current = null;
-                connection.notWritten(e, ex instanceof PipelaneException ? (PipelaneException) ex
+                writes.notWritten(e, ex instanceof PipelaneException ? (PipelaneException) ex
                         : new PipelaneException(e.request + " was not sent: its body failed: " + ex, ex));
                 return;
             }
@@ -235,7 +240,7 @@ final class PipelineWriter implements Runnable {
         RequestEncoder.Framing framing = RequestEncoder.framingFor(e.request.method(), length, chunkedAllowed);
         unsent.add(e);
         long start = batch.bytesWritten() + batch.buffered();
-        RequestEncoder.writeHead(e.request, connection.endpoint.authority(), absoluteScheme, framing, length, close,
+        RequestEncoder.writeHead(e.request, endpoint.authority(), absoluteScheme, framing, length, close,
                 proxyHeaders, batch);
         if (buffered != null) {
             batch.write(buffered);
@@ -382,7 +387,7 @@ final class PipelineWriter implements Runnable {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             boolean announced = !unsent.isEmpty();
-            if (announced && !connection.markSent(unsent)) {
+            if (announced && !writes.markSent(unsent)) {
                 throw new IOException("the connection ended before these requests were written");
             }
             boolean sentNothing = false;
@@ -400,7 +405,7 @@ final class PipelineWriter implements Runnable {
                 writeStartedAt = 0;
                 if (announced) {
                     // unsent stays as it is until the connection knows the write returned (it reads it meanwhile)
-                    connection.writeReturned(sentNothing);
+                    writes.writeReturned(sentNothing);
                     unsent.clear();
                 }
             }

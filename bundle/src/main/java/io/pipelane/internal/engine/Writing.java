@@ -1,8 +1,8 @@
 package io.pipelane.internal.engine;
 
 /**
- * What a connection may still write; owned by {@link HttpConnection}, changed under its lock, every transition
- * checked ({@link #allows}).
+ * What a connection may still write; owned by its {@link WriteSide}, changed under the connection's lock, every
+ * transition checked ({@link #allows}).
  * <pre>
  *   OPEN ──shutdown()──► DRAINING ──queue empty──► SHUT
  *    │ ╲                    │
