@@ -16,7 +16,6 @@ import io.pipelane.internal.codec.ResponseParser;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The reader loop of a connection: reads the socket eagerly into one buffer, feeds the {@link ResponseParser},
@@ -35,15 +34,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *     └──────────────┴───────────────────┴──end of input / error──► ENDED
  * </pre>
  * Its fields are confined to the reader thread, except the volatile time stamps and {@code reading}, which the
- * watchdog reads through {@link #expired}, and {@link #spare} and {@code idleSince}, through
- * {@link #releaseIdleBuffer}.
- *
- * <p>Buffers: while a response is expected it reads into the busy buffer ({@value #INITIAL_READ_BUFFER_BYTES}
- * bytes, doubling up to {@value #READ_BUFFER_BYTES} while reads fill it); while nothing is expected, into a
- * {@value #IDLE_READ_BUFFER_BYTES}-byte one, the busy buffer kept aside until the connection has been idle for
- * {@link #RELEASE_IDLE_BUFFER_NANOS}. After each read it has handed on, the connection writes what that read
- * made writable ({@link HttpConnection#readDispatched}). The completions of one read's responses start one drain
- * task, after the read ({@link Delivery#hold}).
+ * watchdog reads through {@link #expired}; its buffers are {@link ReadBuffers}, and its calls into application
+ * code (handlers, sinks) go through {@link ReaderCalls}. After each read it has handed on, the connection writes
+ * what that read made writable ({@link HttpConnection#readDispatched}). The completions of one read's responses
+ * start one drain task, after the read ({@link Delivery#hold}).
  */
 final class ResponseReader implements ResponseParser.Listener {
     /** The largest read buffer. */
@@ -78,18 +72,9 @@ final class ResponseReader implements ResponseParser.Listener {
     private final Transport transport;
     private final ConnectionOptions options;
     private final ResponseParser parser;
-    /** The busy buffer; null while idle (then in {@link #spare}) until a read needs it. */
-    private byte[] buffer;
-    /** A reusable view of {@link #buffer} handed to body sinks. */
-    private ByteBuffer view;
-    private final byte[] idleBuffer = new byte[IDLE_READ_BUFFER_BYTES];
-    private final ByteBuffer idleView = ByteBuffer.wrap(idleBuffer);
+    private final ReadBuffers buffers = new ReadBuffers();
     /** The view of the array the current read went into. */
     private ByteBuffer readView;
-    /** The busy buffer while the reader waits on an idle connection; the watchdog may drop it. */
-    private final AtomicReference<byte[]> spare = new AtomicReference<>();
-    /** When the current idle read started (System.nanoTime), 0 while busy. */
-    private volatile long idleSince;
 
     private volatile Reading reading = Reading.IDLE;
     /** Whether the reader is blocked in a socket read (only then do the read timeouts apply). */
@@ -137,8 +122,8 @@ final class ResponseReader implements ResponseParser.Listener {
     End run() throws IOException {
         calls.bind(Thread.currentThread());
         while (true) {
-            byte[] into = reading != Reading.IDLE || !connection.isIdle() ? busyBuffer() : idleBuffer();
-            readView = into == idleBuffer ? idleView : view;
+            byte[] into = reading != Reading.IDLE || !connection.isIdle() ? buffers.busy() : buffers.idle();
+            readView = buffers.viewOf(into);
             inRead = true;
             int n;
             try {
@@ -147,7 +132,7 @@ final class ResponseReader implements ResponseParser.Listener {
                 throw cutShort(e);
             } finally {
                 inRead = false;
-                idleSince = 0;
+                buffers.readReturned();
             }
             lastReadAt = System.nanoTime();
             if (n < 0) return endOfInput();
@@ -159,11 +144,7 @@ final class ResponseReader implements ResponseParser.Listener {
                 releaseDelivery();
             }
             connection.readDispatched();
-            if (into == buffer && n == buffer.length && buffer.length < READ_BUFFER_BYTES) {
-                // every byte was consumed above (body slices are valid only during their callback)
-                buffer = new byte[Math.min(READ_BUFFER_BYTES, 2 * buffer.length)];
-                view = ByteBuffer.wrap(buffer);
-            }
+            buffers.afterRead(into, n);
         }
     }
 
@@ -207,51 +188,19 @@ final class ResponseReader implements ResponseParser.Listener {
         return null;
     }
 
-    /** The busy buffer: the one kept, the spare if the watchdog has not dropped it, or a new one. */
-    private byte[] busyBuffer() {
-        if (buffer == null) {
-            buffer = spare.getAndSet(null);
-            if (buffer == null) buffer = new byte[INITIAL_READ_BUFFER_BYTES];
-            view = ByteBuffer.wrap(buffer);
-        }
-        return buffer;
-    }
-
-    /** Nothing is expected: read into the small buffer, and leave the busy one for the watchdog to drop. */
-    private byte[] idleBuffer() {
-        if (buffer != null) {
-            spare.set(buffer);
-            buffer = null;
-            view = null;
-        }
-        idleSince = System.nanoTime();
-        return idleBuffer;
-    }
-
-    /**
-     * Called by the watchdog: drops the busy buffer of a connection idle for {@link #RELEASE_IDLE_BUFFER_NANOS},
-     * so that the reader holds only {@link #IDLE_READ_BUFFER_BYTES}. Returns whether it has been idle that long.
-     */
+    /** Called by the watchdog: see {@link ReadBuffers#releaseIdle}. */
     boolean releaseIdleBuffer(long now) {
-        long since = idleSince;
-        if (since == 0 || now - since <= RELEASE_IDLE_BUFFER_NANOS) return false;
-        spare.set(null);
-        return true;
+        return buffers.releaseIdle(now);
     }
 
     /** Whether the reader waits in a read with nothing expected. */
     boolean isReadingIdle() {
-        return idleSince != 0;
+        return buffers.isIdle();
     }
 
-    /**
-     * Bytes of the buffers held, for tests: exact when read after {@link #isReadingIdle()} returned true (the
-     * volatile {@code idleSince} is written after the busy buffer was put aside).
-     */
+    /** Bytes of the buffers held, for tests: see {@link ReadBuffers#heldBytes}. */
     int heldBufferBytes() {
-        byte[] b = buffer;
-        byte[] s = spare.get();
-        return idleBuffer.length + (b == null ? 0 : b.length) + (s == null ? 0 : s.length);
+        return buffers.heldBytes();
     }
 
     /**

@@ -5,7 +5,6 @@ import io.pipelane.BodyHandlers;
 import io.pipelane.BodySink;
 import io.pipelane.Connection;
 import io.pipelane.ConnectionOptions;
-import io.pipelane.Endpoint;
 import io.pipelane.Headers;
 import io.pipelane.Persistence;
 import io.pipelane.PipelaneException;
@@ -14,15 +13,14 @@ import io.pipelane.Request;
 import io.pipelane.RequestBody;
 import io.pipelane.Response;
 import io.pipelane.RetryException;
+import io.pipelane.testing.TestBodies;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
@@ -45,18 +43,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EngineRacesTest {
     private static final long WAIT_MS = MemoryTransport.WAIT_MS;
 
-    private final MemoryTransport.Connector connector = new MemoryTransport.Connector();
-    private final PipelaneConnectionFactory factory = new PipelaneConnectionFactory(ConnectionOptions.defaults(),
-            Map.of(), null, "engine-races-test", connector);
+    private final MemoryConnections connections = new MemoryConnections("engine-races-test");
 
     @AfterEach
     void tearDown() {
-        factory.close();
+        connections.close();
     }
 
-    private Connection connect() {
-        return factory.create(Endpoint.http("example.test", 80),
-                ConnectionOptions.builder().persistence(Persistence.TRUE).build());
+    /** A POST with a body: written by the writer task, not on the calling thread. */
+    private static CompletableFuture<Response<String>> pay(Connection c) {
+        return c.call(Request.post("/pay", RequestBody.of("amount=1")), BodyHandlers.ofString());
     }
 
     /**
@@ -67,12 +63,10 @@ class EngineRacesTest {
     @ParameterizedTest
     @ValueSource(strings = {"caller closes", "server resets"})
     void aPostWhoseWriteBeginsAfterTheConnectionEndedFailsAsNotSent(String end) throws Exception {
-        Connection c = connect();
-        MemoryTransport server = connector.next();
+        Connection c = connections.connect();
+        MemoryTransport server = connections.next();
         server.holdWriteStarts();
-        // A body: written by the writer task, not on this thread.
-        CompletableFuture<Response<String>> pay = c.call(Request.post("/pay", RequestBody.of("amount=1")),
-                BodyHandlers.ofString());
+        CompletableFuture<Response<String>> pay = pay(c);
         server.awaitWriteWaiting(); // the batch is marked sent; its write has not begun
         if (end.equals("caller closes")) {
             c.close();
@@ -92,11 +86,10 @@ class EngineRacesTest {
     /** The safe direction is kept: a POST whose write had begun (the server not reading) may have been processed. */
     @Test
     void aPostWhoseWriteHadBegunWhenTheCallerClosedMayHaveBeenProcessed() throws Exception {
-        Connection c = connect();
-        MemoryTransport server = connector.next();
+        Connection c = connections.connect();
+        MemoryTransport server = connections.next();
         server.holdWrites();
-        CompletableFuture<Response<String>> pay = c.call(Request.post("/pay", RequestBody.of("amount=1")),
-                BodyHandlers.ofString());
+        CompletableFuture<Response<String>> pay = pay(c);
         server.awaitWriteWaiting(); // in the socket write, which the server does not take
         c.close();
 
@@ -113,38 +106,25 @@ class EngineRacesTest {
      */
     @Test
     void aRequestFailedAsNotSentByCloseIsNeverWrittenAfterwards() throws Exception {
-        Connection c = connect();
-        MemoryTransport server = connector.next();
+        Connection c = connections.connect();
+        MemoryTransport server = connections.next();
         server.holdCloses();
         CountDownLatch inBody = new CountDownLatch(1);
         CountDownLatch bodyGo = new CountDownLatch(1);
         CountDownLatch bodyDone = new CountDownLatch(1);
         byte[] large = new byte[PipelineWriter.BATCH_BYTES + 1024];
-        RequestBody body = new RequestBody() {
-            @Override
-            public long contentLength() {
-                return large.length;
+        RequestBody body = TestBodies.oneShot(large.length, out -> {
+            try {
+                inBody.countDown();
+                if (!bodyGo.await(WAIT_MS, TimeUnit.MILLISECONDS)) throw new IOException("never released");
+                out.write(large); // more than the batch holds: the head goes to the socket now
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException();
+            } finally {
+                bodyDone.countDown();
             }
-
-            @Override
-            public boolean isRepeatable() {
-                return false;
-            }
-
-            @Override
-            public void writeTo(OutputStream out) throws IOException {
-                try {
-                    inBody.countDown();
-                    if (!bodyGo.await(WAIT_MS, TimeUnit.MILLISECONDS)) throw new IOException("never released");
-                    out.write(large); // more than the batch holds: the head goes to the socket now
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException();
-                } finally {
-                    bodyDone.countDown();
-                }
-            }
-        };
+        });
         CompletableFuture<Response<String>> upload = c.call(Request.post("/upload", body), BodyHandlers.ofString());
         assertTrue(inBody.await(WAIT_MS, TimeUnit.MILLISECONDS), "the writer is in the body");
         CompletableFuture<Void> closing = CompletableFuture.runAsync(c::close);
@@ -168,8 +148,8 @@ class EngineRacesTest {
      */
     @Test
     void aSinkHearsItsEndOnTheReaderAfterItsOnDataWhenTheCallerCloses() throws Exception {
-        Connection c = connect();
-        MemoryTransport server = connector.next();
+        Connection c = connections.connect();
+        MemoryTransport server = connections.next();
         CountDownLatch inData = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch ended = new CountDownLatch(1);
@@ -252,8 +232,8 @@ class EngineRacesTest {
                 if (isReader) interruptedAfterwards.complete(Thread.currentThread().isInterrupted());
             }).start();
         }).build();
-        Connection c = factory.create(Endpoint.http("example.test", 80), options);
-        MemoryTransport server = connector.next();
+        Connection c = connections.connect(options);
+        MemoryTransport server = connections.next();
         CountDownLatch inData = new CountDownLatch(1);
         CountDownLatch never = new CountDownLatch(1);
         CompletableFuture<Throwable> sinkEnd = new CompletableFuture<>();

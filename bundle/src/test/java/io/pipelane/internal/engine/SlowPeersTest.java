@@ -10,12 +10,12 @@ import io.pipelane.Request;
 import io.pipelane.RequestBody;
 import io.pipelane.RetryException;
 import io.pipelane.testing.ScriptedServer;
+import io.pipelane.testing.TestBodies;
 import io.pipelane.testing.TestResources;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
@@ -88,28 +88,15 @@ class SlowPeersTest {
                 // the client gave up on the body
             }
         });
-        RequestBody stalling = new RequestBody() {
-            @Override
-            public long contentLength() {
-                return 10;
+        RequestBody stalling = TestBodies.oneShot(10, out -> {
+            out.write("12345".getBytes());
+            try {
+                done.await(); // the source stalls (until the test ends)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            @Override
-            public boolean isRepeatable() {
-                return false;
-            }
-
-            @Override
-            public void writeTo(OutputStream out) throws IOException {
-                out.write("12345".getBytes());
-                try {
-                    done.await(); // the source stalls (until the test ends)
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                throw new IOException("released");
-            }
-        };
+            throw new IOException("released");
+        });
         Connection c = resources.factory.create(Endpoint.http(server.host(), server.port()), ConnectionOptions
                 .builder().persistence(Persistence.TRUE).writeTimeout(Duration.ofMillis(500)).build());
         Throwable t = TestResources.failure(c.call(Request.put("/upload", stalling), BodyHandlers.ofString()));

@@ -6,20 +6,18 @@ import io.pipelane.BodySink;
 import io.pipelane.Connection;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.ConnectionState;
-import io.pipelane.Endpoint;
 import io.pipelane.Persistence;
 import io.pipelane.PossiblyProcessedException;
 import io.pipelane.Request;
 import io.pipelane.RequestBody;
 import io.pipelane.Response;
 import io.pipelane.RetryException;
+import io.pipelane.testing.TestBodies;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.SocketException;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -34,18 +32,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * steps: each step waits for a condition (bytes written, a sink entered, a future done), never for time.
  */
 class WriteFailureTest {
-    private final MemoryTransport.Connector connector = new MemoryTransport.Connector();
-    private final PipelaneConnectionFactory factory = new PipelaneConnectionFactory(ConnectionOptions.defaults(),
-            Map.of(), null, "write-failure-test", connector);
+    private final MemoryConnections connections = new MemoryConnections("write-failure-test");
 
     @AfterEach
     void tearDown() {
-        factory.close();
-    }
-
-    private Connection connect() {
-        return factory.create(Endpoint.http("example.test", 80),
-                ConnectionOptions.builder().persistence(Persistence.TRUE).build());
+        connections.close();
     }
 
     /** Waits, through nextChange(), until the connection reaches {@code state}. */
@@ -84,8 +75,8 @@ class WriteFailureTest {
 
     @Test
     void anAnsweredPostIsDeliveredWhenTheNextWriteFailsAfterAReset() throws Exception {
-        Connection c = connect();
-        MemoryTransport server = connector.next();
+        Connection c = connections.connect();
+        MemoryTransport server = connections.next();
         HoldingHandler slowSink = new HoldingHandler();
         CompletableFuture<Response<String>> pay = c.call(Request.post("/pay", RequestBody.of("amount=1")), slowSink);
         server.awaitWritten("POST /pay", 1);
@@ -108,9 +99,9 @@ class WriteFailureTest {
 
     @Test
     void writeFailureFailsTheUnsentAtOnceAndClassifiesTheInFlightWhenTheInputEnds() throws Exception {
-        Connection c = factory.create(Endpoint.http("example.test", 80), ConnectionOptions.builder()
+        Connection c = connections.connect(ConnectionOptions.builder()
                 .persistence(Persistence.TRUE).pipelineAfterNonIdempotent(true).build());
-        MemoryTransport server = connector.next();
+        MemoryTransport server = connections.next();
         var get = c.call(Request.get("/a"), BodyHandlers.ofString());
         var post = c.call(Request.post("/b", RequestBody.of("x")), BodyHandlers.ofString());
         server.awaitWritten("POST /b", 1);
@@ -133,9 +124,9 @@ class WriteFailureTest {
         // A write error cuts a POST in its body; the server neither answers nor closes. The POST stays in flight
         // (the server may answer part of a request), so its response is timed from when writing stopped:
         // without that it had no timeout at all (its response timeout started only once it was wholly written).
-        Connection c = factory.create(Endpoint.http("example.test", 80), ConnectionOptions.builder()
+        Connection c = connections.connect(ConnectionOptions.builder()
                 .persistence(Persistence.TRUE).responseTimeout(java.time.Duration.ofMillis(200)).build());
-        MemoryTransport server = connector.next();
+        MemoryTransport server = connections.next();
         server.failWrites(new SocketException("Broken pipe"));
         var upload = c.call(Request.post("/upload", RequestBody.of(new byte[100_000])), BodyHandlers.ofString());
         Throwable t = failure(upload);
@@ -148,27 +139,14 @@ class WriteFailureTest {
 
     @Test
     void aRequestBodyThatThrowsFailsItselfAndStopsWritingButTheResponsesAheadAreDelivered() throws Exception {
-        Connection c = connect();
-        MemoryTransport server = connector.next();
+        Connection c = connections.connect();
+        MemoryTransport server = connections.next();
         var first = c.call(Request.get("/first"), BodyHandlers.ofString());
         server.awaitWritten("GET /first", 1);
-        RequestBody failing = new RequestBody() {
-            @Override
-            public long contentLength() {
-                return 10;
-            }
-
-            @Override
-            public boolean isRepeatable() {
-                return false;
-            }
-
-            @Override
-            public void writeTo(OutputStream out) throws IOException {
-                out.write("12345".getBytes());
-                throw new IOException("the upload source failed");
-            }
-        };
+        RequestBody failing = TestBodies.oneShot(10, out -> {
+            out.write("12345".getBytes());
+            throw new IOException("the upload source failed");
+        });
         var upload = c.call(Request.put("/upload", failing), BodyHandlers.ofString());
         var behind = c.call(Request.get("/behind"), BodyHandlers.ofString());
         Throwable own = failure(upload);
