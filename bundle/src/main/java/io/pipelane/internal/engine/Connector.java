@@ -7,6 +7,7 @@ import io.pipelane.ProxyOptions;
 import io.pipelane.TlsOptions;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -77,6 +78,14 @@ interface Connector {
             socket.close();
             throw new UnknownHostException("unknown host " + peer.host() + " of "
                     + (proxy != null ? "proxy " + peer : "endpoint " + endpoint));
+        } catch (ConnectException e) {
+            socket.close();
+            if (proxy != null) throw new IOException("cannot connect to proxy " + peer + ": " + e, e);
+            // The JDK's "Connection refused" does not say where: the message names the address, so that every
+            // failure and refusal caused by it does. Same type and stack trace (no extra link in the cause chain).
+            ConnectException named = new ConnectException(e.getMessage() + " to " + peer.host() + ":" + peer.port());
+            named.setStackTrace(e.getStackTrace());
+            throw named;
         } catch (IOException e) {
             socket.close();
             throw proxy == null ? e : new IOException("cannot connect to proxy " + peer + ": " + e, e);

@@ -118,7 +118,8 @@ class ConsoleCommandsTest {
                         .collect(Collectors.toList());
                 assertEquals(4, failed.size(), text);
                 for (String line : failed) {
-                    assertTrue(line.contains("Connection refused"), "the line names the cause: " + line);
+                    assertTrue(line.contains("Connection refused to 127.0.0.1:" + stopped.port()),
+                            "the line names the cause: " + line);
                     assertFalse(line.contains("(FAILED) <-") || line.endsWith("(FAILED)"), line);
                 }
                 assertTrue(text.contains("to stopped (" + stopped.uri() + "/) on one connection"), text);
