@@ -15,6 +15,7 @@ import io.pipelane.Request;
 import io.pipelane.RequestBody;
 import io.pipelane.Response;
 import io.pipelane.RetryException;
+import io.pipelane.testing.ClosedPort;
 import io.pipelane.testing.ScriptedServer;
 import io.pipelane.testing.TestResources;
 import io.pipelane.testing.ScriptedServer.RecordedRequest;
@@ -24,8 +25,6 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -213,10 +212,7 @@ class ConnectionCacheTest {
 
     @Test
     void anUnreachableServerFailsEveryRequestAtOnce() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = resources.add(new ClosedPort()).port();
         ConnectionCache cache = cache(CacheOptions.builder().parallel(2).build());
         List<CompletableFuture<Response<byte[]>>> rs = new ArrayList<>();
         for (int i = 0; i < 6; i++) rs.add(cache.call(Endpoint.http("127.0.0.1", port), Request.get("/" + i)));

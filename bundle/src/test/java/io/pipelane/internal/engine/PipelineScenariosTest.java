@@ -14,6 +14,7 @@ import io.pipelane.Request;
 import io.pipelane.RequestBody;
 import io.pipelane.Response;
 import io.pipelane.RetryException;
+import io.pipelane.testing.ClosedPort;
 import io.pipelane.testing.ScriptedServer;
 import io.pipelane.testing.TestResources;
 import io.pipelane.testing.ScriptedServer.RecordedRequest;
@@ -724,11 +725,8 @@ class PipelineScenariosTest {
 
     @Test
     void connectFailsWhenRefusedAndQueuedRequestsFailWithRetry() throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Endpoint nobody = Endpoint.http("127.0.0.1", port);
+        ClosedPort closed = resources.add(new ClosedPort());
+        Endpoint nobody = Endpoint.http(closed.host(), closed.port());
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> factory.connect(nobody).toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertInstanceOf(java.net.ConnectException.class, e.getCause());

@@ -16,7 +16,8 @@ import io.pipelane.Response;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -208,14 +209,15 @@ public class ConfigurationFelixIT extends FelixTestSupport {
 
     @Test
     public void noConfiguredSecretLeavesTheBundle() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        // The proxies' port: bound by a socket that never listens, so connects to it are refused and no other
+        // process can take it during the test (a port closed again could be, and would receive the CONNECT).
+        Socket closedPortHolder = new Socket();
+        closedPortHolder.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        int closedPort = closedPortHolder.getLocalPort();
         StringBuilder seen = new StringBuilder();
         PrintStream systemOut = System.out;
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        try (LogCapture log = new LogCapture()) {
+        try (closedPortHolder; LogCapture log = new LogCapture()) {
             System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
             org.osgi.service.cm.Configuration defaults = configAdmin.getConfiguration("io.pipelane", "?");
             defaults.update(dict("proxy.host", "127.0.0.1", "proxy.port", String.valueOf(closedPort),
