@@ -51,34 +51,47 @@ class TinyproxyTest {
     @BeforeEach
     void startTinyproxy(@TempDir Path dir) throws Exception {
         DebianPackage.require("tinyproxy", TINYPROXY);
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        Path conf = dir.resolve("tinyproxy.conf");
-        Files.writeString(conf, String.join("\n", "Port " + port, "Listen 127.0.0.1", "Timeout 5",
-                "MaxClients 20", "Allow 127.0.0.1", "LogLevel Info", "DisableViaHeader Yes", ""));
-        tinyproxy = new ProcessBuilder(TINYPROXY.toString(), "-d", "-c", conf.toString())
-                .redirectErrorStream(true).start();
-        // Ready once it logs that it accepts connections (or it ended: then the test fails with its output).
-        BufferedReader log = new BufferedReader(new InputStreamReader(tinyproxy.getInputStream(),
-                StandardCharsets.UTF_8));
+        // tinyproxy binds a port found free here, later: another process may take it first. Then tinyproxy ends
+        // ("Could not create listening sockets") and is started again on another port. Once it logs that it
+        // accepts connections, it has bound the port itself, so the port is its own.
         StringBuilder seen = new StringBuilder();
-        for (String line; (line = log.readLine()) != null; ) {
-            seen.append(line).append('\n');
-            if (line.contains("Accepting connections")) break;
-        }
-        assertTrue(tinyproxy.isAlive(), "tinyproxy did not start:\n" + seen);
-        Thread drain = new Thread(() -> {
-            try {
-                while (log.readLine() != null) {
-                    // keep its pipe from filling up
-                }
-            } catch (IOException ignored) {
-                // it ended
+        for (int attempt = 0; attempt < 5 && tinyproxy == null; attempt++) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                port = s.getLocalPort();
             }
-        }, "tinyproxy-log");
-        drain.setDaemon(true);
-        drain.start();
+            Path conf = dir.resolve("tinyproxy.conf");
+            Files.writeString(conf, String.join("\n", "Port " + port, "Listen 127.0.0.1", "Timeout 5",
+                    "MaxClients 20", "Allow 127.0.0.1", "LogLevel Info", "DisableViaHeader Yes", ""));
+            Process p = new ProcessBuilder(TINYPROXY.toString(), "-d", "-c", conf.toString())
+                    .redirectErrorStream(true).start();
+            // Ready once it logs that it accepts connections (or it ended).
+            BufferedReader log = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            seen.setLength(0);
+            boolean accepting = false;
+            for (String line; !accepting && (line = log.readLine()) != null; ) {
+                seen.append(line).append('\n');
+                accepting = line.contains("Accepting connections");
+            }
+            if (!accepting) {
+                p.waitFor(10, TimeUnit.SECONDS);
+                assertTrue(seen.toString().contains("Could not create listening sockets"),
+                        "tinyproxy did not start:\n" + seen);
+                continue; // its port was taken: another one
+            }
+            tinyproxy = p;
+            Thread drain = new Thread(() -> {
+                try {
+                    while (log.readLine() != null) {
+                        // keep its pipe from filling up
+                    }
+                } catch (IOException ignored) {
+                    // it ended
+                }
+            }, "tinyproxy-log");
+            drain.setDaemon(true);
+            drain.start();
+        }
+        assertTrue(tinyproxy != null && tinyproxy.isAlive(), "tinyproxy found 5 ports taken:\n" + seen);
     }
 
     @AfterEach
