@@ -596,7 +596,7 @@ public class PipelaneKarafIT {
      * Issue 14: Karaf's own {@code bin/client} with a Pipelane command (it runs {@code org.apache.karaf.client.Main},
      * an ssh client). Given a command, Karaf's client closes the exec channel as soon as its standard input ends (a
      * thread reads it, for Ctrl-D): with stdin at end of file ({@code < /dev/null}, cron, CI) it prints nothing,
-     * Karaf's own {@code echo hello} alike. That is Karaf's behaviour (README, "Console"); run as the README says,
+     * Karaf's own {@code echo hello} alike. That is Karaf's behaviour (README, "In Karaf"); run as the README says,
      * stdin left open as a terminal's is, or the commands given on stdin in batch mode ({@code -b}), pipelane:*
      * prints its whole output through it.
      */
