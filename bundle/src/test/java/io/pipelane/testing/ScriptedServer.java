@@ -92,7 +92,7 @@ public final class ScriptedServer implements AutoCloseable {
                 ssl.startHandshake();
                 s = ssl;
             }
-            peer = new Peer(s);
+            peer = new Peer(s, raw);
             peers.add(peer);
             acceptedPeers.add(peer);
             script.run(peer);
@@ -160,13 +160,15 @@ public final class ScriptedServer implements AutoCloseable {
     /** One accepted connection, as seen by its script. */
     public final class Peer {
         private final Socket socket;
+        private final Socket tcp;
         private final InputStream in;
         private final OutputStream out;
         private final AtomicInteger rawReads = new AtomicInteger();
         volatile boolean scriptDone;
 
-        Peer(Socket socket) throws IOException {
+        Peer(Socket socket, Socket tcp) throws IOException {
             this.socket = socket;
+            this.tcp = tcp;
             InputStream raw = socket.getInputStream();
             this.in = new BufferedInputStream(new InputStream() {
                 @Override
@@ -286,10 +288,11 @@ public final class ScriptedServer implements AutoCloseable {
             socket.shutdownOutput();
         }
 
-        /** Closes with a TCP reset (SO_LINGER 0). */
+        /** Closes with a TCP reset (SO_LINGER 0); over TLS, without {@code close_notify}. */
         public void reset() throws IOException {
-            if (!(socket instanceof SSLSocket)) socket.setSoLinger(true, 0);
-            socket.close();
+            tcp.setSoLinger(true, 0);
+            tcp.close();
+            if (socket != tcp) closeQuietly();
         }
 
         public void close() throws IOException {
