@@ -268,7 +268,11 @@ final class Pool {
         noCache.send(a, options, (r, err) -> {
             if (err == null) succeed(a, r);
             else failed(a, unwrap(err), false);
-        }, err -> fail(a, PoolConnections.notSent(a, key, unwrap(err))));
+        }, err -> {
+            Throwable cause = unwrap(err);
+            if (RetryPolicy.endedAfterAccept(cause)) failed(a, PoolConnections.notSent(a, key, cause), false);
+            else fail(a, PoolConnections.notSent(a, key, cause));
+        });
     }
 
     // ------------------------------------------------------------------------------------------ removal

@@ -140,7 +140,11 @@ final class PoolConnections {
             s.reserved = 0;
         }
         LOG.log(System.Logger.Level.DEBUG, () -> Printable.line("cannot connect to " + pool.key + ": " + error));
-        for (Attempt<?> a : failed) pool.fail(a, notSent(a, pool.key, error));
+        boolean retryable = RetryPolicy.endedAfterAccept(error);
+        for (Attempt<?> a : failed) {
+            if (retryable) pool.failed(a, notSent(a, pool.key, error), false);
+            else pool.fail(a, notSent(a, pool.key, error));
+        }
         pool.dispatch();
         pool.checkEmpty();
     }

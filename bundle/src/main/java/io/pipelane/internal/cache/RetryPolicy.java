@@ -1,6 +1,16 @@
 package io.pipelane.internal.cache;
 
+import io.pipelane.PipelaneTimeoutException;
+import io.pipelane.ProxyException;
 import io.pipelane.RetryException;
+
+import java.io.EOFException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import javax.net.ssl.SSLException;
 
 /**
  * What the cache does with a request that failed on a connection.
@@ -37,5 +47,26 @@ final class RetryPolicy {
         if (!bodyIntact) return Verdict.FAIL;
         if (retry.certainlyNotProcessed() && connectionAnswered) return Verdict.REPLACE;
         return attempt.retries < retryOption ? Verdict.RETRY : Verdict.FAIL;
+    }
+
+    /**
+     * Whether a connection that could not be opened was ended by the server after accepting it (a reset or a FIN
+     * before it could be used, e.g. during the TLS handshake): its requests then go by {@link #decide} as on a
+     * connection that answered nothing (counted against {@code retry}). A server that is not there (connection
+     * refused, no route, unknown host, a connect or handshake timeout) or that refused in words (a TLS alert or
+     * certificate failure, a proxy's answer) fails them at once: sending again would meet the same answer.
+     */
+    static boolean endedAfterAccept(Throwable connectError) {
+        boolean ended = false;
+        for (Throwable t = connectError; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException
+                    || t instanceof PortUnreachableException || t instanceof UnknownHostException
+                    || t instanceof SSLException || t instanceof ProxyException
+                    || t instanceof PipelaneTimeoutException) {
+                return false;
+            }
+            ended |= t instanceof SocketException || t instanceof EOFException;
+        }
+        return ended;
     }
 }
