@@ -383,6 +383,9 @@ class FaultInjectionTest {
         private void serve(ScriptedServer.Peer peer) throws IOException, InterruptedException {
             int index = accepted.getAndIncrement();
             Plan plan = planOf(index);
+            // Each response leaves at once (no Nagle delay), so a reset after it cannot discard it unsent: what
+            // the server sent in full reached the client.
+            peer.socket().setTcpNoDelay(true);
             try {
                 for (int k = 0; ; k++) {
                     boolean faultNow = !plan.healthy() && k == plan.after();
@@ -406,10 +409,11 @@ class FaultInjectionTest {
                     if (!r.target.endsWith("/" + r.method)) broke("the server read " + r + ": not a call's");
                     byte[] response = response(r, plan.healthy() && plan.limit() == k + 1);
                     if (!faultNow) {
+                        boolean last = plan.healthy() && plan.limit() == k + 1;
+                        if (last) closesAnnounced.incrementAndGet(); // before the client can see it
                         peer.send(response);
                         answered.add(r.target);
-                        if (plan.healthy() && plan.limit() == k + 1) {
-                            closesAnnounced.incrementAndGet();
+                        if (last) {
                             // Like nginx's lingering close: FIN, then read what is in flight until the client ends.
                             peer.halfClose();
                             peer.awaitClientEof(Duration.ofSeconds(WAIT_S));
