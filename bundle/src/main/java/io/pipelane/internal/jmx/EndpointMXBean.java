@@ -33,13 +33,17 @@ public interface EndpointMXBean {
 
     long getFailedPossiblyProcessed();
 
+    /** Failures that were a timeout of the request's own ({@code CACHE_WAIT}, {@code BODY_READ}). */
     long getFailedTimeout();
 
     long getFailedMalformed();
 
     long getFailedOther();
 
-    /** The timeouts among the failures, by phase (CONNECT, RESPONSE, …). */
+    /**
+     * The failures a timeout caused, by phase (CONNECT, RESPONSE, …): the request's own, or the one that ended its
+     * connection (those fail as RETRY or POSSIBLY_PROCESSED with the timeout as their cause).
+     */
     Map<String, Long> getTimeoutsByPhase();
 
     /** Requests a cache sent again after a retryable failure. */

@@ -138,6 +138,31 @@ class WriteFailureTest {
     }
 
     @Test
+    void aServerThatAnswersThenClosesWhileAnUploadIsBlockedEndsItAtOnce() throws Exception {
+        // Writing ends because the input does: the server answered the GET, stopped reading the POST's body and
+        // closed its side. The answer is delivered; the POST, cut mid-write, fails as possibly processed with the
+        // server's close as its cause, without waiting for the write timeout.
+        Connection c = connections.connect(ConnectionOptions.builder()
+                .persistence(Persistence.TRUE).writeTimeout(java.time.Duration.ofDays(1)).build());
+        MemoryTransport server = connections.next();
+        var first = c.call(Request.get("/first"), BodyHandlers.ofString());
+        server.awaitWritten("GET /first", 1);
+        server.holdWrites();
+        var upload = c.call(Request.post("/upload", RequestBody.of(new byte[100_000])), BodyHandlers.ofString());
+        server.awaitBlockedWrite();
+        server.serve("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst");
+        server.fin();
+
+        assertEquals("first", await(first).body(), "the response that arrived complete is delivered");
+        Throwable t = failure(upload);
+        assertInstanceOf(PossiblyProcessedException.class, t);
+        assertTrue(t.getMessage().contains("partly sent"), t.getMessage());
+        assertInstanceOf(io.pipelane.ConnectionClosedException.class, t.getCause());
+        c.closed().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertTrue(server.isClosed(), "closing the transport released the blocked write");
+    }
+
+    @Test
     void aRequestBodyThatThrowsFailsItselfAndStopsWritingButTheResponsesAheadAreDelivered() throws Exception {
         Connection c = connections.connect();
         MemoryTransport server = connections.next();
