@@ -107,6 +107,8 @@ final class ResponseReader implements ResponseParser.Listener {
     private boolean holding;
     /** Whether the current response's sink may wait for the application: the reader releases before it calls it. */
     private boolean sinkMayWait;
+    private final OwnCode handlers = new OwnCode();
+    private final OwnCode sinks = new OwnCode();
 
     ResponseReader(HttpConnection connection, Transport transport) {
         this.connection = connection;
@@ -161,15 +163,25 @@ final class ResponseReader implements ResponseParser.Listener {
     }
 
     /**
-     * Whether {@code code} (a body handler or sink) is one of {@link BodyHandlers}' buffering ones, which never wait
-     * for the application: the reader may go on holding the delivery while it runs. Anything else may be application
-     * code that waits for a completion the hold keeps back (the streamed body's sink waits for its reader).
+     * Whether code of a type (body handlers, or sinks) is one of {@link BodyHandlers}' buffering ones, which never
+     * wait for the application: the reader may go on holding the delivery while it runs. Anything else may be
+     * application code that waits for a completion the hold keeps back (the streamed body's sink waits for its
+     * reader). A connection sees one or two types of each: decided once per type, not per response.
      */
-    private static boolean neverWaits(Object code) {
-        return code.getClass().getName().startsWith(OWN_CODE);
-    }
+    private static final class OwnCode {
+        private static final String PREFIX = BodyHandlers.class.getName() + "$";
+        private Class<?> lastType;
+        private boolean lastNeverWaits;
 
-    private static final String OWN_CODE = BodyHandlers.class.getName() + "$";
+        boolean neverWaits(Object code) {
+            Class<?> type = code.getClass();
+            if (type != lastType) {
+                lastType = type;
+                lastNeverWaits = type.getName().startsWith(PREFIX);
+            }
+            return lastNeverWaits;
+        }
+    }
 
     /** Feeds one read's bytes to the parser; returns how the reader ends, or null to read on. */
     private End dispatch(byte[] into, int n) throws IOException {
@@ -318,7 +330,7 @@ final class ResponseReader implements ResponseParser.Listener {
         BodySink<T> sink;
         sinkMayWait = false;
         try {
-            if (!neverWaits(e.handler)) releaseDelivery();
+            if (!handlers.neverWaits(e.handler)) releaseDelivery();
             sink = e.handler.open(head, options);
             if (sink == null) throw new NullPointerException("the body handler returned no sink");
         } catch (RuntimeException ex) {
@@ -328,7 +340,7 @@ final class ResponseReader implements ResponseParser.Listener {
             calls.leave();
         }
         opened = e;
-        sinkMayWait = !neverWaits(sink);
+        sinkMayWait = !sinks.neverWaits(sink);
         if (sinkMayWait) releaseDelivery();
         e.open(head, sink, connection.delivery());
         if (calls.isStopped()) throw new ConnectionEnded(); // the sink hears its end when the reader stops
