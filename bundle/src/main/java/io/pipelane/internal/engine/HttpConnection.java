@@ -47,19 +47,16 @@ import java.util.function.Consumer;
  *   <li>{@code HALF_CLOSED}: the output was shut after {@code shutdown()}; the remaining responses are read.</li>
  *   <li>{@code CLOSED} or {@code FAILED} ({@link #terminate}, exactly once): the transport is closed, then on the
  *       executor the finaliser runs and the outstanding requests fail, classified by RFC 9112 §9.3
- *       ({@link Failures#classify}); {@link #closed()} completes when the finaliser's stage does, or after
+ *       ({@link Failures#classify}); {@link #closed()} completes when the finaliser's stage does (and the socket
+ *       write in progress at the end has returned, see {@link Termination}), or after
  *       {@link ConnectionOptions#finaliserTimeout()} if it never does.</li>
  * </ol>
  * <pre>
  *   CONNECTING ──► OPEN ──► CLOSING ──► HALF_CLOSED ──► CLOSED
  *        │           │          │             │
  *        └───────────┴──────────┴─────────────┴──────► FAILED
- *
- *   Writing:  OPEN ──shutdown()──► DRAINING ──queue empty──► SHUT
- *              │ ╲                    │
- *              │  ╰─last request / server closes─► FINISHED
- *              └──────────────────────┴─────────────┴──write failed / timed out──► STOPPED
  * </pre>
+ * The {@code Writing} states, and their diagram, are the write side's ({@link WriteSide}).
  *
  * <h2>Threads</h2>
  * The reader task (one per connection, on the executor) connects, then reads until the input ends; the writer

@@ -28,7 +28,7 @@ import java.util.concurrent.RejectedExecutionException;
  *   OPEN ──shutdown()──► DRAINING ──queue empty──► SHUT
  *    │ ╲                    │
  *    │  ╰─last request / server closes─► FINISHED
- *    └──────────────────────┴─────────────┴──write failed──► STOPPED
+ *    └──────────────────────┴─────────────┴──write failed / timed out──► STOPPED
  * </pre>
  * Every field is guarded by the connection's lock ({@code writing} and {@code writer} are volatile for lock-free
  * reads only); no I/O and no application code runs under it.
