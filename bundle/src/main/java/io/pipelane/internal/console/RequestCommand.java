@@ -147,9 +147,7 @@ public final class RequestCommand {
                     }
                 }
                 default -> {
-                    if (a.startsWith("-") && a.length() > 1) {
-                        throw USAGE.wrong("unknown option " + Printable.singleQuote(a), out);
-                    }
+                    if (a.startsWith("-") && a.length() > 1) throw USAGE.wrong(unknownOption(a), out);
                     positional.add(a);
                 }
             }
@@ -196,6 +194,20 @@ public final class RequestCommand {
         } catch (IllegalArgumentException e) {
             throw USAGE.wrong(e.getMessage(), out); // names the header, never its value
         }
+    }
+
+    /**
+     * Names an unknown option without quoting what may be a value glued to it ({@code -H'Authorization: Bearer x'},
+     * {@code --header=...}, {@code -dsecret}): only the word up to the first {@code =}, {@code :} or white space,
+     * and only the option itself when it is one of ours with its value attached.
+     */
+    static String unknownOption(String word) {
+        if (word.length() > 2 && "-X-H-d-f-o".contains(word.substring(0, 2))) {
+            return word.substring(0, 2) + " takes its value as the next word (" + word.substring(0, 2) + " value)";
+        }
+        int end = 1;
+        while (end < word.length() && "=: \t".indexOf(word.charAt(end)) < 0) end++;
+        return "unknown option " + Printable.singleQuote(word.substring(0, end) + (end < word.length() ? "..." : ""));
     }
 
     /** {@code Name: value} as name and value; the message never quotes the value, which may be a credential. */

@@ -193,7 +193,15 @@ class RequestAndStatsCommandsTest {
         Run badHeader = request("-H", "Bearer " + SECRET, url);
         assertEquals("pipelane:request: -H number 1 is not 'Name: value' (no name before a ':')",
                 badHeader.failure().getMessage());
-        for (Run r : new Run[] {userInfo, badHeader}) {
+        // A value glued to its option, or an unknown option with a value, is not quoted back.
+        Run glued = request("-HAuthorization: Bearer " + SECRET, url);
+        assertEquals("pipelane:request: -H takes its value as the next word (-H value)", glued.failure().getMessage());
+        Run gluedBody = request("-d" + SECRET, url);
+        assertEquals("pipelane:request: -d takes its value as the next word (-d value)",
+                gluedBody.failure().getMessage());
+        Run longForm = request("--header=Authorization: Bearer " + SECRET, url);
+        assertEquals("pipelane:request: unknown option '--header...'", longForm.failure().getMessage());
+        for (Run r : new Run[] {userInfo, badHeader, glued, gluedBody, longForm}) {
             assertFalse((r.output() + r.failure().getMessage()).contains(SECRET), r.toString());
             assertTrue(r.output().startsWith("usage: pipelane:request [-X method] [-H 'Name: value'] "), r.output());
         }
