@@ -12,7 +12,8 @@ package io.pipelane;
  * (an event's {@link ConnectionEvent#endpoint()}; an endpoint given as an {@link Endpoint} is named by its URI).
  *
  * <h2>Threads, ordering, and what a listener cannot break</h2>
- * Each listener has its own delivery thread ({@code pipelane-listener-N}) and a bounded queue (8192 events).
+ * Each listener has its own delivery thread ({@code pipelane-listener-N}, after the factory's
+ * {@link ConnectionFactoryBuilder#threadNamePrefix threadNamePrefix}) and a bounded queue (8192 events).
  * The connections' I/O threads, the watchdog and the application threads only put events into that queue and
  * never wait for the listener, so:
  * <ul>

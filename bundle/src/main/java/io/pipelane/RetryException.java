@@ -8,7 +8,10 @@ import java.util.Objects;
  * written, it was written behind a response that announced {@code Connection: close}, or it was written, not
  * answered, and is idempotent. {@link #reason()} tells which, so a caller knows whether the server
  * {@linkplain #certainlyNotProcessed() certainly did not process it} and whether a one-shot body was touched.
- * The cause, when present, is the reason the connection ended.
+ * The cause, when present, says why: what ended the connection or its writing (an I/O error, a
+ * {@link PipelaneTimeoutException}, a {@link ConnectionClosedException}), or, for {@link Reason#REFUSED}, why the
+ * connection no longer accepts requests (the failure that ended it, or a {@link ConnectionClosedException} naming
+ * {@code shutdown()}, the response that ended persistence, or persistence {@code FALSE}).
  */
 public class RetryException extends PipelaneException {
     private static final long serialVersionUID = 1L;

@@ -60,7 +60,9 @@ import java.util.function.Consumer;
  *
  * <h2>Threads</h2>
  * The reader task (one per connection, on the executor) connects, then reads until the input ends; the writer
- * task runs when there is something to write; the watchdog thread only checks deadlines and, when one passed,
+ * ({@link WriteSide}) runs on the thread that made a request writable when its write cannot block (a
+ * {@code call} with nothing in flight, the reader once a read's responses are handed on), else as a task on the
+ * executor; the watchdog thread only checks deadlines and, when one passed,
  * ends the connection (closes the transport), or after a write timeout shuts the output, without running any
  * application code; application threads call
  * the public methods. Application code (response futures' dependent stages, {@code nextChange()} and

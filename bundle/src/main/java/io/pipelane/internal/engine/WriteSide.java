@@ -30,6 +30,13 @@ import java.util.concurrent.RejectedExecutionException;
  *    │  ╰─last request / server closes─► FINISHED
  *    └──────────────────────┴─────────────┴──write failed / timed out──► STOPPED
  * </pre>
+ * <h2>Threads</h2>
+ * The writer is claimed under the lock and runs outside it, on one thread at a time: inline ({@link #start}) on the
+ * thread that made a request writable, when nothing it writes can block ({@link #writableInline}): a caller of
+ * {@code call} or {@code shutdown}, the reader once a read's responses are handed on, or the delivery's drain at
+ * the end of its round for the requests completions made ({@link Delivery#deferWrite}); otherwise as a task on
+ * the executor ({@link #handOff}), the only place a request body's {@code writeTo} runs. The watchdog only stops
+ * writing after a write timeout (the output is shut by the connection, outside the lock).
  * Every field is guarded by the connection's lock ({@code writing} and {@code writer} are volatile for lock-free
  * reads only); no I/O and no application code runs under it.
  */
@@ -146,8 +153,8 @@ final class WriteSide {
     }
 
     /**
-     * Runs a claimed writer on this thread (a caller of {@code call} or {@code shutdown}, or the reader when a
-     * read freed room): it writes what cannot block ({@link #writableInline}) in one batch and hands anything
+     * Runs a claimed writer on this thread (a caller of {@code call} or {@code shutdown}, the reader when a read
+     * freed room, or the delivery's drain after its round): it writes what cannot block ({@link #writableInline}) in one batch and hands anything
      * more to the executor.
      */
     static void start(PipelineWriter w) {
