@@ -787,7 +787,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     }
 
     /**
-     * A connection idle for {@link ResponseReader#RELEASE_IDLE_BUFFER_NANOS} keeps only small buffers: the reader's
+     * A connection idle for {@link ReadBuffers#RELEASE_IDLE_BUFFER_NANOS} keeps only small buffers: the reader's
      * busy buffer and the writer's batch array go (they come back, from their first size, when needed).
      */
     private void releaseIdleBuffers(long now) {

@@ -3,17 +3,12 @@ package io.pipelane.internal.engine;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static io.pipelane.internal.engine.ResponseReader.IDLE_READ_BUFFER_BYTES;
-import static io.pipelane.internal.engine.ResponseReader.INITIAL_READ_BUFFER_BYTES;
-import static io.pipelane.internal.engine.ResponseReader.READ_BUFFER_BYTES;
-import static io.pipelane.internal.engine.ResponseReader.RELEASE_IDLE_BUFFER_NANOS;
-
 /**
  * The reader's buffers. While a response is expected it reads into the busy buffer
- * ({@value ResponseReader#INITIAL_READ_BUFFER_BYTES} bytes, doubling up to {@value ResponseReader#READ_BUFFER_BYTES}
- * while reads fill it); while nothing is expected, into a {@value ResponseReader#IDLE_READ_BUFFER_BYTES}-byte one,
+ * ({@value #INITIAL_READ_BUFFER_BYTES} bytes, doubling up to {@value #READ_BUFFER_BYTES}
+ * while reads fill it); while nothing is expected, into a {@value #IDLE_READ_BUFFER_BYTES}-byte one,
  * the busy buffer kept aside as the spare, which the watchdog drops once the connection has been idle for
- * {@link ResponseReader#RELEASE_IDLE_BUFFER_NANOS}.
+ * {@link #RELEASE_IDLE_BUFFER_NANOS}.
  *
  * <h2>Lifecycle of the busy buffer</h2>
  * <ol>
@@ -31,6 +26,22 @@ import static io.pipelane.internal.engine.ResponseReader.RELEASE_IDLE_BUFFER_NAN
  * through {@link #releaseIdle}, and {@link #heldBytes}, for tests.
  */
 final class ReadBuffers {
+    /** The largest read buffer. */
+    static final int READ_BUFFER_BYTES = 64 * 1024;
+    /**
+     * The first size of the read buffer. It doubles, up to {@link #READ_BUFFER_BYTES}, each time a read fills it
+     * (more was waiting), so busy connections soon read 64 KiB at a time while idle ones, or ones with small
+     * responses, keep a small buffer (many connections).
+     */
+    static final int INITIAL_READ_BUFFER_BYTES = 8 * 1024;
+    /**
+     * The read buffer while no response is expected: an idle connection holds only this. A small response that
+     * arrives then fits it whole; a larger one goes on in the busy buffer.
+     */
+    static final int IDLE_READ_BUFFER_BYTES = 512;
+    /** How long the busy buffer is kept for an idle connection before the watchdog lets it go. */
+    static final long RELEASE_IDLE_BUFFER_NANOS = 200_000_000L;
+
     /** The busy buffer; null while idle (then in {@link #spare}) until a read needs it. */
     private byte[] buffer;
     /** A reusable view of {@link #buffer} handed to body sinks. */
@@ -86,7 +97,7 @@ final class ReadBuffers {
 
     /**
      * Called by the watchdog: drops the busy buffer of a connection idle for
-     * {@link ResponseReader#RELEASE_IDLE_BUFFER_NANOS}, so that the reader holds only the small one. Returns whether
+     * {@link #RELEASE_IDLE_BUFFER_NANOS}, so that the reader holds only the small one. Returns whether
      * it has been idle that long.
      */
     boolean releaseIdle(long now) {

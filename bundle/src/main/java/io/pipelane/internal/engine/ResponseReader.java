@@ -40,22 +40,6 @@ import java.nio.ByteBuffer;
  * start one drain task, after the read ({@link Delivery#hold}).
  */
 final class ResponseReader implements ResponseParser.Listener {
-    /** The largest read buffer. */
-    static final int READ_BUFFER_BYTES = 64 * 1024;
-    /**
-     * The first size of the read buffer. It doubles, up to {@link #READ_BUFFER_BYTES}, each time a read fills it
-     * (more was waiting), so busy connections soon read 64 KiB at a time while idle ones, or ones with small
-     * responses, keep a small buffer (many connections).
-     */
-    static final int INITIAL_READ_BUFFER_BYTES = 8 * 1024;
-    /**
-     * The read buffer while no response is expected: an idle connection holds only this. A small response that
-     * arrives then fits it whole; a larger one goes on in the busy buffer.
-     */
-    static final int IDLE_READ_BUFFER_BYTES = 512;
-    /** How long the busy buffer is kept for an idle connection before the watchdog lets it go. */
-    static final long RELEASE_IDLE_BUFFER_NANOS = 200_000_000L;
-
     enum Reading { IDLE, HEAD, BODY, ENDED }
 
     /** How the reader ended: what the connection does next. */

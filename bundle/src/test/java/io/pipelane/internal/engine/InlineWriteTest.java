@@ -241,7 +241,7 @@ class InlineWriteTest {
         assertTrue(c.bufferBytes() > 8 * 1024, "a 40 KB body grew the read buffer: " + c.bufferBytes());
         awaitIdleRead(c);
         c.checkTimeouts(System.nanoTime() + TimeUnit.SECONDS.toNanos(1)); // the watchdog, a second later
-        assertTrue(c.bufferBytes() <= ResponseReader.IDLE_READ_BUFFER_BYTES,
+        assertTrue(c.bufferBytes() <= ReadBuffers.IDLE_READ_BUFFER_BYTES,
                 "an idle connection holds " + c.bufferBytes() + " bytes of buffers");
         assertEquals("/small", c.call(Request.get("/small"), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS).body());
     }
