@@ -263,7 +263,11 @@ class FaultInjectionTest {
             healthy = new Plan(Fault.NONE, 0, random.nextBoolean() ? 0 : 1 + random.nextInt(5), 0, 0);
             stalls = stall;
             int n = 1 + random.nextInt(12);
-            for (int i = 0; i < n; i++) calls.add(new Call(i, METHODS[random.nextInt(METHODS.length)]));
+            for (int i = 0; i < n; i++) {
+                // Some uploads are large enough that a reset meets them while they are being written.
+                calls.add(new Call(i, METHODS[random.nextInt(METHODS.length)],
+                        random.nextInt(4) == 0 ? 65_536 + random.nextInt(256 * 1024) : 0));
+            }
         }
 
         /** Each call's outcome and each connection's fault, for the run's summary. */
@@ -406,7 +410,13 @@ class FaultInjectionTest {
                         return;
                     }
                     received.computeIfAbsent(r.target, t -> new CopyOnWriteArrayList<>()).add(index);
-                    if (!r.target.endsWith("/" + r.method)) broke("the server read " + r + ": not a call's");
+                    Call call = callOf(r.target);
+                    if (call == null || !call.method.equals(r.method)) {
+                        broke("the server read " + r + ": not a call's");
+                    } else if (!java.util.Arrays.equals(call.body(), r.body)) {
+                        broke("the server read " + r + " with a body of " + r.body.length + " bytes that is not the"
+                                + " call's (" + (call.body() == null ? 0 : call.body().length) + " bytes)");
+                    }
                     byte[] response = response(r, plan.healthy() && plan.limit() == k + 1);
                     if (!faultNow) {
                         boolean last = plan.healthy() && plan.limit() == k + 1;
@@ -459,6 +469,16 @@ class FaultInjectionTest {
                     broke("the client sent a malformed request: " + e);
                 }
                 peer.close();
+            }
+        }
+
+        private Call callOf(String target) {
+            String[] parts = target.split("/");
+            try {
+                int i = Integer.parseInt(parts[1].substring(1));
+                return i < calls.size() && calls.get(i).target.equals(target) ? calls.get(i) : null;
+            } catch (RuntimeException e) {
+                return null;
             }
         }
 
@@ -576,23 +596,34 @@ class FaultInjectionTest {
         Response<String> response;
         Throwable failure;
 
-        Call(int index, String method) {
+        final byte[] body;
+
+        Call(int index, String method, int padding) {
             this.index = index;
             this.method = method;
             this.target = "/r" + index + "/" + method;
+            if (method.equals("PUT") || method.equals("POST") || method.equals("PATCH")) {
+                byte[] b = ("body of " + target + " ").getBytes(StandardCharsets.ISO_8859_1);
+                body = java.util.Arrays.copyOf(b, b.length + padding);
+                for (int i = b.length; i < body.length; i++) body[i] = (byte) ('a' + i % 26);
+            } else {
+                body = new byte[0];
+            }
+        }
+
+        byte[] body() {
+            return body;
         }
 
         Request request() {
-            return switch (method) {
-                case "PUT", "POST", "PATCH" -> Request.builder(method, target)
-                        .body(RequestBody.of("body of " + target)).build();
-                default -> Request.builder(method, target).build();
-            };
+            Request.Builder b = Request.builder(method, target);
+            if (body.length > 0) b.body(RequestBody.of(body));
+            return b.build();
         }
 
         @Override
         public String toString() {
-            return method + " " + target;
+            return method + " " + target + (body.length > 1000 ? " (" + body.length + " bytes)" : "");
         }
     }
 }
