@@ -216,7 +216,14 @@ public final class RequestCommand {
         if (colon <= 0) {
             throw USAGE.wrong("-H number " + nth + " is not 'Name: value' (no name before a ':')", out);
         }
-        return new String[] {field.substring(0, colon).trim(), field.substring(colon + 1).trim()};
+        String value = field.substring(colon + 1).trim();
+        if (value.isEmpty()) {
+            // An unquoted -H Authorization: Bearer x splits into words; the next ones would be taken for the
+            // target and quoted back in a message. Refused here, before any of them is used.
+            throw USAGE.wrong("-H number " + nth + " has no value after its ':' (quote the field as one word: "
+                    + "-H 'Name: value')", out);
+        }
+        return new String[] {field.substring(0, colon).trim(), value};
     }
 
     private static RequestBody file(String name, PrintStream out) {

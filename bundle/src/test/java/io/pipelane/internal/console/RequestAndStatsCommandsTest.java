@@ -201,7 +201,11 @@ class RequestAndStatsCommandsTest {
                 gluedBody.failure().getMessage());
         Run longForm = request("--header=Authorization: Bearer " + SECRET, url);
         assertEquals("pipelane:request: unknown option '--header...'", longForm.failure().getMessage());
-        for (Run r : new Run[] {userInfo, badHeader, glued, gluedBody, longForm}) {
+        // An unquoted field splits into words: the value would be taken for the target (an endpoint name).
+        Run unquoted = request("-H", "Authorization:", SECRET, "/x");
+        assertEquals("pipelane:request: -H number 1 has no value after its ':' (quote the field as one word: "
+                + "-H 'Name: value')", unquoted.failure().getMessage());
+        for (Run r : new Run[] {userInfo, badHeader, glued, gluedBody, longForm, unquoted}) {
             assertFalse((r.output() + r.failure().getMessage()).contains(SECRET), r.toString());
             assertTrue(r.output().startsWith("usage: pipelane:request [-X method] [-H 'Name: value'] "), r.output());
         }
