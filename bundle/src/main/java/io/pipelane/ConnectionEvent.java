@@ -56,7 +56,10 @@ public sealed interface ConnectionEvent {
 
     /** What a failed request's caller may do, from the exception it got. */
     enum FailureKind {
-        /** {@link RetryException}: never processed by the server, or idempotent; safe to send again. */
+        /**
+         * {@link RetryException}: never processed by the server (refused by a closing or failed connection or a full
+         * cache queue, never written, written behind {@code Connection: close}), or idempotent; safe to send again.
+         */
         RETRY,
         /** {@link PossiblyProcessedException}: written, unanswered, not idempotent. */
         POSSIBLY_PROCESSED,
@@ -69,7 +72,7 @@ public sealed interface ConnectionEvent {
         TIMEOUT,
         /** Its response was malformed ({@link MalformedResponseException}). */
         MALFORMED,
-        /** Anything else: a response cut short, a body handler's error, a limit exceeded, a request refused. */
+        /** Anything else: a response cut short, a body handler's error, a limit exceeded. */
         OTHER;
 
         /** The kind of the exception a caller got. */
