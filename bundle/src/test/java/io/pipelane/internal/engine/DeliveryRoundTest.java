@@ -79,7 +79,7 @@ class DeliveryRoundTest {
         int n = 10;
         StringBuilder all = new StringBuilder();
         for (int i = 0; i < n; i++) all.append(response("r" + i));
-        assertTrue(all.length() <= ResponseReader.IDLE_READ_BUFFER_BYTES, "the responses fit one read");
+        assertTrue(all.length() <= ReadBuffers.IDLE_READ_BUFFER_BYTES, "the responses fit one read");
         HttpConnection c = connect();
         MemoryTransport server = connector.next();
         List<CompletableFuture<Response<String>>> rs = new ArrayList<>();
