@@ -15,7 +15,7 @@ final class Failures {
 
     /** Classifies {@code e}, whose stage is the one it had when the connection ended. Under the connection's lock. */
     static Throwable classify(Exchange<?> e, Throwable cause) {
-        String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
+        String why = why(cause);
         Exchange.Stage stage = e.stage();
         if (stage.hasHead()) {
             if (!e.delivered() && e.request.isIdempotent()) {
@@ -45,7 +45,17 @@ final class Failures {
 
     /** The failure of a request none of whose bytes reached the transport: it may be sent again. */
     static RetryException notSent(Exchange<?> e, Throwable cause) {
-        String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
-        return new RetryException(RetryException.Reason.NOT_SENT, e.request + " was not sent: " + why, cause);
+        return new RetryException(RetryException.Reason.NOT_SENT, e.request + " was not sent: " + why(cause), cause);
+    }
+
+    /** As {@link #notSent(Exchange, Throwable)}, saying first what failed ({@code what}: "writing to ... failed"). */
+    static RetryException notSent(Exchange<?> e, String what, Throwable cause) {
+        return new RetryException(RetryException.Reason.NOT_SENT, e.request + " was not sent: " + what + ": "
+                + why(cause), cause);
+    }
+
+    /** What a failure says, for a message: its message, or its type when it has none. */
+    static String why(Throwable cause) {
+        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
     }
 }

@@ -314,7 +314,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         String why;
         if (failure != null) {
             cause = failure;
-            why = failure.getMessage() != null ? failure.getMessage() : failure.toString();
+            why = Failures.why(failure);
         } else {
             why = closingReason != null ? closingReason : "it accepts no more requests";
             cause = new ConnectionClosedException("the connection to " + endpoint + " accepts no more requests: " + why);
@@ -463,11 +463,9 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         }
         LOG.log(System.Logger.Level.DEBUG, () -> this + " stopped writing: " + cause);
         if (stopped.toShut() != null) stopped.toShut().abortOutput();
-        String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
         for (Exchange<?> e : stopped.unsent()) {
             e.fail(delivery, e == stopped.victim() ? stopped.victimOutcome()
-                    : new RetryException(RetryException.Reason.NOT_SENT, e.request + " was not sent: writing to "
-                            + endpoint + " failed: " + why, cause));
+                    : Failures.notSent(e, "writing to " + endpoint + " failed", cause));
         }
         signalChange();
         if (nothingInFlight) terminate(ConnectionState.FAILED, cause, null);
