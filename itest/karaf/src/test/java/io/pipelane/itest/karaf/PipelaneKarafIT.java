@@ -18,6 +18,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,6 +35,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -881,24 +884,45 @@ public class PipelaneKarafIT {
 
     /**
      * The port Karaf's sshd listens on: it binds port 0 (see config()), and its SshServer service knows the port it
-     * was given. Waits until the service is there (the ssh feature starts after the test's probe may).
+     * was given. Waits until the service is there (the ssh feature starts after the test's probe may). A
+     * configuration update while Karaf boots restarts its server on a new port, and Karaf 4.4.10's ssh activator
+     * stops the old server without unregistering its service: the port taken is one that accepts a connection,
+     * newest service first.
      */
     private int sshPort() throws Exception {
         int[] port = {0};
-        await("Karaf's SshServer service", () -> {
+        await("Karaf's SshServer service listening", () -> {
             ServiceReference<?>[] refs = bundleContext.getAllServiceReferences(SshServer.class.getName(), null);
             if (refs == null) {
                 return false;
             }
-            SshServer server = (SshServer) bundleContext.getService(refs[0]);
-            try {
-                port[0] = server == null ? 0 : server.getPort();
-            } finally {
-                bundleContext.ungetService(refs[0]);
+            Arrays.sort(refs, Comparator.comparingLong((ServiceReference<?> r) -> (Long) r.getProperty("service.id"))
+                    .reversed());
+            for (ServiceReference<?> ref : refs) {
+                SshServer server = (SshServer) bundleContext.getService(ref);
+                int candidate;
+                try {
+                    candidate = server == null ? 0 : server.getPort();
+                } finally {
+                    bundleContext.ungetService(ref);
+                }
+                if (candidate > 0 && accepts(candidate)) {
+                    port[0] = candidate;
+                    return true;
+                }
             }
-            return port[0] > 0;
+            return false;
         }, this::diagnostics);
         return port[0];
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Waits until the pipelane:* commands are registered with Karaf's console. */
