@@ -5,7 +5,9 @@ import io.pipelane.CacheMetrics;
 import io.pipelane.CacheOptions;
 import io.pipelane.Connection;
 import io.pipelane.ConnectionCache;
+import io.pipelane.ConnectionEvent;
 import io.pipelane.ConnectionFactory;
+import io.pipelane.ConnectionListener;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.Endpoint;
 import io.pipelane.Persistence;
@@ -320,16 +322,26 @@ class ConnectionCacheTest {
 
     /**
      * Every 3rd connection answers 2 requests, the 2nd with Connection: close, and closes; what it read after
-     * that is not processed. Every request completes, some after a retry, and none is processed twice.
+     * that is not processed. Every request completes, some placed again for free, and none is processed twice.
+     *
+     * <p>The server answers nothing until the three connections have been handed 24 requests, 8 (depth) each: the
+     * closing one then certainly has 6 placed behind its close, however slowly the requests are submitted
+     * (answered early, idle connections would take the requests one at a time, and the closing one might be given
+     * only 2, leaving nothing to place again). Its close teaches the limit of 2: later connections take 2 each.
      */
     @Test
     void aServerClosingEveryThirdConnectionAfterTwoResponsesLosesNothingAndDuplicatesNothing() throws Exception {
         AtomicInteger connectionIds = new AtomicInteger();
         Map<String, Integer> processed = new ConcurrentHashMap<>();
+        CountDownLatch firstPlacements = new CountDownLatch(3 * 8);
         ScriptedServer server = server(peer -> {
             boolean closer = connectionIds.incrementAndGet() % 3 == 0;
             int answered = 0;
             for (RecordedRequest r; (r = peer.readRequest()) != null; ) {
+                if (!firstPlacements.await(30, TimeUnit.SECONDS)) {
+                    throw new AssertionError("the connections were handed " + (24 - firstPlacements.getCount())
+                            + " requests, not 24");
+                }
                 processed.merge(r.method + " " + r.target, 1, Integer::sum);
                 answered++;
                 if (closer && answered == 2) {
@@ -341,9 +353,15 @@ class ConnectionCacheTest {
                 peer.respond(200, r.method + " " + r.target);
             }
         });
+        ConnectionFactory counting = resources.add(ConnectionFactory.builder().listener(new ConnectionListener() {
+            @Override
+            public void requestQueued(ConnectionEvent.RequestQueued event) {
+                firstPlacements.countDown();
+            }
+        }).build());
         // retry 0: what the server did not process is placed again for free.
-        ConnectionCache cache = cache(CacheOptions.builder().parallel(3).depth(8).retry(0)
-                .connectionOptions(ConnectionOptions.builder().persistence(Persistence.TRUE).build()).build());
+        ConnectionCache cache = resources.add(counting.cache(CacheOptions.builder().parallel(3).depth(8).retry(0)
+                .connectionOptions(ConnectionOptions.builder().persistence(Persistence.TRUE).build()).build()));
         List<CompletableFuture<Response<String>>> rs = new ArrayList<>();
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < 90; i++) {
@@ -360,7 +378,8 @@ class ConnectionCacheTest {
         CacheMetrics m = metrics(cache);
         assertEquals(90, m.completed());
         assertEquals(0, m.failures());
-        assertTrue(m.replaced() > 0, "requests written behind Connection: close were placed again: " + m);
+        assertTrue(m.replaced() >= 6, "requests written behind Connection: close were placed again: " + m);
+        assertEquals(2, m.learnedLimit(), "the close after 2 responses was learned: " + m);
         assertEquals(0, m.retries(), "the server did not process them: no retry was used " + m);
         assertTrue(server.connections() >= 3, "connections were replaced");
         for (String key : expected) {
