@@ -247,10 +247,14 @@ public final class RealServer implements AutoCloseable {
         }
     }
 
-    /** The connections the log shows (each line's connection column), counting those that carried a request. */
+    /**
+     * The connections that carried a request: the lines of each connection's first request (nginx numbers a
+     * connection's requests from 1, httpd's %k counts the requests before this one). Not the distinct values of
+     * the connection column: httpd's is the client's port, which a later connection may be given again.
+     */
     public long connectionsInLog() throws IOException {
-        return accessLog().stream().map(l -> l.split(" ")).filter(f -> f.length == 5).map(f -> f[3]).distinct()
-                .count();
+        String first = kind == Kind.NGINX ? "1" : "0";
+        return accessLog().stream().map(l -> l.split(" ")).filter(f -> f.length == 5 && f[4].equals(first)).count();
     }
 
     private String diagnostics() {
