@@ -1,5 +1,8 @@
 package io.pipelane;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -43,6 +46,29 @@ public interface Connection extends AutoCloseable {
     /** {@link #call(Request, BodyHandler)} with the body buffered as bytes. */
     default CompletableFuture<Response<byte[]>> call(Request request) {
         return call(request, BodyHandlers.ofByteArray());
+    }
+
+    /**
+     * Queues several requests at once: what {@link #call(Request, BodyHandler)} of each, in order, does, with no
+     * other caller's request between them, and with their writing started once for all of them. A caller that has
+     * a batch of requests at hand gets them written together, in as few socket writes as the pipeline's limits
+     * allow, where calls made one by one from one thread are each written as soon as they come (the first of them
+     * alone, on a connection with nothing in flight).
+     *
+     * <p>Each request has its own future, in the order of {@code requests}, and its own outcome, as with
+     * {@code call}: the requests this connection no longer accepts, or that find its queue full
+     * ({@link ConnectionOptions#maxQueuedRequests()}), fail at once with {@link RetryException}, the others are
+     * queued; under {@link Persistence#FALSE} the first is carried and the rest refused.
+     *
+     * @return the responses' futures, one per request, in order; a new list the caller may keep
+     * @throws NullPointerException if an argument or one of the requests is null (then none is queued)
+     */
+    default <T> List<CompletableFuture<Response<T>>> callAll(List<Request> requests, BodyHandler<T> handler) {
+        Objects.requireNonNull(handler, "handler");
+        for (Request request : requests) Objects.requireNonNull(request, "request");
+        List<CompletableFuture<Response<T>>> futures = new ArrayList<>(requests.size());
+        for (Request request : requests) futures.add(call(request, handler));
+        return futures;
     }
 
     /**

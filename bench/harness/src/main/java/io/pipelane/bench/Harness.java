@@ -119,6 +119,7 @@ public final class Harness {
             new Spec(NETTY, NettyClient::new, true, true),
             new Spec("Pipelane TRUE", t -> new PipelaneClient(t, Persistence.TRUE), true, true),
             new Spec("Pipelane AUTO", t -> new PipelaneClient(t, Persistence.AUTO), true, true),
+            new Spec("Pipelane TRUE callAll", t -> new PipelaneClient(t, Persistence.TRUE, true), true, false),
             new Spec("Vert.x 5", VertxClient::new, true, true),
             new Spec("HttpCore 5", HttpCoreClient::new, true, false),
             new Spec("JDK HttpClient", JdkClient::new, false, false),

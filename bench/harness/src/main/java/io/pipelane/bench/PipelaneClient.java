@@ -10,12 +10,16 @@ import io.pipelane.Persistence;
 import io.pipelane.Request;
 import io.pipelane.Response;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Pipelane on one connection: {@code depth} calls, then a join on each response (bodies as byte arrays); or the
- * sliding window, where each response's future issues the next call from its completion (the reader thread). The
- * pipeline limits are raised above the deepest batch the harness sends, as a user of deep pipelines would.
+ * Pipelane on one connection: {@code depth} calls (one by one, or given at once to {@link Connection#callAll}, as
+ * a caller with the batch at hand would, and as Netty's driver hands its batch to the event loop in one task), then
+ * a join on each response (bodies as byte arrays); or the sliding window, where each response's future issues the
+ * next call from its completion. The pipeline limits are raised above the deepest batch the harness sends, as a user
+ * of deep pipelines would.
  */
 final class PipelaneClient extends BenchClient {
     static final int MAX_DEPTH = 1024;
@@ -23,12 +27,18 @@ final class PipelaneClient extends BenchClient {
     private final ConnectionFactory factory;
     private final Connection connection;
     private final Request request;
+    /** The batch given at once to {@link Connection#callAll} (its list built once), else null: one call each. */
+    private final List<Request> batchRequests;
     private final BodyHandler<byte[]> handler = BodyHandlers.ofByteArray();
     @SuppressWarnings("unchecked")
     private CompletableFuture<Response<byte[]>>[] pending = new CompletableFuture[0];
 
     PipelaneClient(Target target, Persistence persistence) {
-        super("Pipelane " + persistence, target);
+        this(target, persistence, false);
+    }
+
+    PipelaneClient(Target target, Persistence persistence, boolean callAll) {
+        super("Pipelane " + persistence + (callAll ? " callAll" : ""), target);
         factory = ConnectionFactory.builder().build();
         ConnectionOptions options = ConnectionOptions.builder()
                 .persistence(persistence)
@@ -38,6 +48,7 @@ final class PipelaneClient extends BenchClient {
         connection = factory.connect(Endpoint.http(target.host(), target.port()), options)
                 .toCompletableFuture().join();
         request = Request.get(target.path());
+        batchRequests = callAll ? new ArrayList<>() : null;
     }
 
     Connection connection() {
@@ -53,7 +64,13 @@ final class PipelaneClient extends BenchClient {
     @SuppressWarnings("unchecked")
     long batch(int depth) {
         if (pending.length < depth) pending = new CompletableFuture[depth];
-        for (int i = 0; i < depth; i++) pending[i] = connection.call(request, handler);
+        if (batchRequests != null) {
+            while (batchRequests.size() < depth) batchRequests.add(request);
+            List<CompletableFuture<Response<byte[]>>> all = connection.callAll(batchRequests.subList(0, depth), handler);
+            for (int i = 0; i < depth; i++) pending[i] = all.get(i);
+        } else {
+            for (int i = 0; i < depth; i++) pending[i] = connection.call(request, handler);
+        }
         long bytes = 0;
         for (int i = 0; i < depth; i++) {
             Response<byte[]> r = pending[i].join();

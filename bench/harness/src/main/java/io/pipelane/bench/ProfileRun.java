@@ -8,7 +8,7 @@ import java.util.List;
  * A run to profile: one client alone (default Pipelane TRUE) against the in-memory server (started here, in its
  * own JVM), 13-byte bodies, for a number of seconds in one pattern; start this JVM with
  * {@code -XX:StartFlightRecording} to record it. Arguments: {@code batch|window depth seconds [client]}
- * (client: {@code pipelane}, {@code netty}).
+ * (client: {@code pipelane}, {@code pipelane-callall}: batches given to {@code callAll}, {@code netty}).
  */
 public final class ProfileRun {
     private ProfileRun() {
@@ -21,7 +21,8 @@ public final class ProfileRun {
         String client = args.length > 3 ? args[3] : "pipelane";
         try (Servers.Nio nio = Servers.Nio.start(List.of("-Xms256m", "-Xmx256m", "-XX:+UseParallelGC"))) {
             BenchClient.Target target = new BenchClient.Target(nio.name, "127.0.0.1", nio.port, "/13b", 13);
-            try (BenchClient c = client.equals("netty") ? new NettyClient(target) : new PipelaneClient(target, Persistence.TRUE)) {
+            try (BenchClient c = client.equals("netty") ? new NettyClient(target)
+                    : new PipelaneClient(target, Persistence.TRUE, client.equals("pipelane-callall"))) {
                 long end = System.nanoTime() + seconds * 1_000_000_000L;
                 long requests = 0;
                 nio.resetStats();

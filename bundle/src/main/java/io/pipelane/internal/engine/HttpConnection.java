@@ -19,6 +19,7 @@ import io.pipelane.internal.event.ConnectionEvents;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -250,46 +251,116 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(handler, "handler");
         Exchange<T> e = new Exchange<>(request, handler, events);
-        CompletableFuture<Void> changed;
-        PipelineWriter writerToStart;
-        boolean inline;
         boolean onDrain = delivery.isDrainingHere();
-        boolean defer;
+        CompletableFuture<Void> changed;
+        WriteStart start;
         synchronized (lock) {
-            if (!state.acceptsRequests()) {
-                e.future.completeExceptionally(refused(request));
-                return e.future;
-            }
-            if (pipeline.waitingCount() >= options.maxQueuedRequests()) {
-                e.future.completeExceptionally(new RetryException(RetryException.Reason.REFUSED, request
-                        + " was not sent: the connection to " + endpoint + " already holds "
-                        + pipeline.waitingCount() + " requests not yet written (maxQueuedRequests = "
-                        + options.maxQueuedRequests() + ")", null));
-                return e.future;
-            }
-            if (pipeline.oneRequestOnly()) {
-                state = ConnectionState.CLOSING;
-                closingReason = "it carries one request only (persistence FALSE)";
-            }
-            e.sequence = ++accepted;
-            pipeline.add(e);
+            if (!admit(e)) return e.future;
             changed = takeChange();
-            defer = onDrain && pipeline.waitingCount() < deferLimit();
-            writerToStart = defer ? null : writes.claim();
-            inline = pipeline.inFlightCount() == 0;
+            start = writeStart(onDrain);
         }
         e.reportQueued();
         complete(changed);
-        if (defer) {
-            // Made by a completion: the drain writes it with the others of its round, in one write, on its thread.
-            if (!delivery.deferWrite()) writes.schedule(); // the watchdog took the drain over meanwhile
-        } else if (inline) {
-            // Nothing in flight (one call at a time, the first of a burst): written on this thread, no hand-off.
-            WriteSide.start(writerToStart);
-        } else {
-            writes.handOff(writerToStart); // the writer task takes the rest of the burst into one socket write
-        }
+        start.run(this);
         return e.future;
+    }
+
+    @Override
+    public <T> List<CompletableFuture<Response<T>>> callAll(List<Request> requests, BodyHandler<T> handler) {
+        Objects.requireNonNull(handler, "handler");
+        List<Exchange<T>> exchanges = new ArrayList<>(requests.size());
+        for (Request request : requests) {
+            exchanges.add(new Exchange<>(Objects.requireNonNull(request, "request"), handler, events));
+        }
+        boolean onDrain = delivery.isDrainingHere();
+        CompletableFuture<Void> changed;
+        WriteStart start;
+        synchronized (lock) {
+            boolean any = false;
+            for (Exchange<T> e : exchanges) any |= admit(e);
+            changed = any ? takeChange() : null;
+            start = any ? writeStart(onDrain) : WriteStart.NONE;
+        }
+        List<CompletableFuture<Response<T>>> futures = new ArrayList<>(exchanges.size());
+        for (Exchange<T> e : exchanges) {
+            if (e.sequence != 0) e.reportQueued();
+            futures.add(e.future);
+        }
+        complete(changed);
+        start.run(this);
+        return futures;
+    }
+
+    /**
+     * Queues {@code e}, or fails it at once (its future has no dependents yet) if the connection no longer accepts
+     * requests or its queue is full. Under lock.
+     */
+    private boolean admit(Exchange<?> e) {
+        if (!state.acceptsRequests()) {
+            e.future.completeExceptionally(refused(e.request));
+            return false;
+        }
+        if (pipeline.waitingCount() >= options.maxQueuedRequests()) {
+            e.future.completeExceptionally(new RetryException(RetryException.Reason.REFUSED, e.request
+                    + " was not sent: the connection to " + endpoint + " already holds "
+                    + pipeline.waitingCount() + " requests not yet written (maxQueuedRequests = "
+                    + options.maxQueuedRequests() + ")", null));
+            return false;
+        }
+        if (pipeline.oneRequestOnly()) {
+            state = ConnectionState.CLOSING;
+            closingReason = "it carries one request only (persistence FALSE)";
+        }
+        e.sequence = ++accepted;
+        pipeline.add(e);
+        return true;
+    }
+
+    /**
+     * Where the requests just queued are written from; claims the writer unless they wait for the delivery's
+     * drain. {@code onDrain}: the caller is a completion run by the delivery. Under lock.
+     */
+    private WriteStart writeStart(boolean onDrain) {
+        if (onDrain && pipeline.waitingCount() < deferLimit()) return WriteStart.DEFERRED;
+        PipelineWriter w = writes.claim();
+        if (w == null) return WriteStart.NONE;
+        return new WriteStart(pipeline.inFlightCount() == 0 ? WriteStart.Kind.INLINE : WriteStart.Kind.TASK, w);
+    }
+
+    /** Where a call's requests are written from, decided under the lock and acted on after it. */
+    private record WriteStart(Kind kind, PipelineWriter claimed) {
+        enum Kind {
+            /** The writer runs already (or may not run): it takes them in its next steps. */
+            NONE,
+            /**
+             * Made by a completion: the drain writes them with the others of its round, in one write, on its
+             * thread ({@link Delivery#deferWrite}).
+             */
+            DEFERRED,
+            /** Nothing in flight (one call at a time, the first of a burst): written on this thread, no hand-off. */
+            INLINE,
+            /** The claimed writer goes on as a task, which takes the rest of the burst into one socket write. */
+            TASK
+        }
+
+        static final WriteStart NONE = new WriteStart(Kind.NONE, null);
+        static final WriteStart DEFERRED = new WriteStart(Kind.DEFERRED, null);
+
+        void run(HttpConnection c) {
+            switch (kind) {
+                case DEFERRED:
+                    if (!c.delivery.deferWrite()) c.writes.schedule(); // the watchdog took the drain over meanwhile
+                    break;
+                case INLINE:
+                    WriteSide.start(claimed);
+                    break;
+                case TASK:
+                    c.writes.handOff(claimed);
+                    break;
+                default:
+                    break;
+            }
+        }
     }
 
     /**
