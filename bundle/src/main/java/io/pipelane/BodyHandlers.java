@@ -35,8 +35,10 @@ public final class BodyHandlers {
 
     /**
      * The body as bytes, buffered up to {@link ConnectionOptions#maxBufferedBodyBytes()}; a larger body fails
-     * this response with {@link LimitExceededException} and the rest of it is dropped. The buffer grows with the
-     * bytes that arrive, never to the declared {@code Content-Length} ahead of them.
+     * this response with {@link LimitExceededException} and the rest of it is dropped (a body whose declared
+     * {@code Content-Length} is larger fails at its first byte). The buffer is sized from the declared length when
+     * the first body byte arrives, but never more than 64 KiB ahead of the bytes received (at most twice them
+     * past that): a declared length alone cannot make the client reserve more.
      */
     public static BodyHandler<byte[]> ofByteArray() {
         return (head, options) -> new ByteArraySink(head, options.maxBufferedBodyBytes());
@@ -99,20 +101,30 @@ public final class BodyHandlers {
     }
 
     /**
-     * Buffers the body in a byte array that grows with the bytes that arrive (doubling), never ahead of them: a head
-     * declaring {@code Content-Length: 16000000} costs at most {@link #FIRST_CAPACITY} bytes until the body comes.
-     * The declared length only caps the growth, so a body that matches it ends in an array of exactly its size
-     * (returned without a last copy).
+     * Buffers the body in one byte array. When the first body byte arrives, the array is sized from the length the
+     * head declares, up to {@link #UPFRONT_CAPACITY}; a longer or undeclared body grows it with the bytes that
+     * arrive (doubling, capped by the declared length and the limit), so the array is never larger than
+     * {@code UPFRONT_CAPACITY} or twice the bytes received. A head declaring {@code Content-Length: 16000000}
+     * therefore costs nothing until its body comes and 64 KiB at its first byte, and a declared length over the
+     * limit fails the response at its first byte, before anything is reserved for it. A body that matches its
+     * declared length ends in an array of exactly its size (returned without a last copy).
      */
     static class ByteArraySink implements BodySink<byte[]> {
-        /** The most allocated before any body byte arrives. */
-        static final int FIRST_CAPACITY = 8 * 1024;
+        /**
+         * The most reserved ahead of the body bytes: the declared length when it is at most this (one array, no
+         * growth: a 64 KiB body costs 64 KiB), else this much at the first byte. Equal to the reader's largest
+         * read buffer: a server can make the client hold no more per response than one read of it does.
+         */
+        static final int UPFRONT_CAPACITY = 64 * 1024;
+        /** The first array of a body whose length is not declared (chunked, close-delimited): often small. */
+        static final int UNDECLARED_FIRST_CAPACITY = 8 * 1024;
+        private static final byte[] NONE = new byte[0];
 
         private final long limit;
         /** The body length the head declares ({@link ResponseHead#bodyLength()}), or -1. */
         private final long declared;
         private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-        private byte[] buf = new byte[0];
+        private byte[] buf = NONE;
         private int size;
 
         ByteArraySink(ResponseHead head, long limit) {
@@ -123,20 +135,36 @@ public final class BodyHandlers {
         @Override
         public void onData(ByteBuffer data) throws IOException {
             int n = data.remaining();
-            if ((long) size + n > limit) {
-                throw new LimitExceededException("maxBufferedBodyBytes", limit,
-                        "response body larger than the buffered-body limit");
-            }
-            if (size + n > buf.length) buf = Arrays.copyOf(buf, capacityFor((long) size + n));
+            if (n == 0) return;
+            if (size + n > buf.length) makeRoom((long) size + n);
             data.get(buf, size, n);
             size += n;
         }
 
-        /** The next capacity for {@code needed} bytes: double (at least the first capacity), capped. */
-        private int capacityFor(long needed) {
-            long grown = Math.max(needed, Math.max(FIRST_CAPACITY, 2L * buf.length));
-            if (declared >= needed) grown = Math.min(grown, declared);
-            return (int) Math.min(grown, Math.min(limit, Integer.MAX_VALUE - 8));
+        /**
+         * Grows the array to hold {@code needed} bytes: to the declared length (at most {@link #UPFRONT_CAPACITY})
+         * at the first byte, else doubling (from {@link #UNDECLARED_FIRST_CAPACITY} without a declared length);
+         * never past the declared length or the limit. Throws
+         * {@link LimitExceededException} when the body, declared or received, is larger than the limit: a declared
+         * length over the limit fails at the first byte, before anything is reserved for it.
+         */
+        private void makeRoom(long needed) throws LimitExceededException {
+            if (declared > limit) {
+                throw new LimitExceededException("maxBufferedBodyBytes", limit, "response body of " + declared
+                        + " bytes (Content-Length) is larger than the buffered-body limit");
+            }
+            if (needed > limit) {
+                throw new LimitExceededException("maxBufferedBodyBytes", limit,
+                        "response body larger than the buffered-body limit");
+            }
+            long grown;
+            if (declared >= needed) { // a declared length (the parser passes no more than it)
+                grown = buf.length == 0 ? Math.max(needed, Math.min(declared, UPFRONT_CAPACITY))
+                        : Math.min(declared, Math.max(needed, 2L * buf.length));
+            } else { // chunked or close-delimited: no length to size from
+                grown = Math.max(needed, Math.max(UNDECLARED_FIRST_CAPACITY, 2L * buf.length));
+            }
+            buf = Arrays.copyOf(buf, (int) Math.min(grown, Math.min(limit, Integer.MAX_VALUE - 8)));
         }
 
         @Override

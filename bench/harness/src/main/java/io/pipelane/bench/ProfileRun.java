@@ -6,9 +6,10 @@ import java.util.List;
 
 /**
  * A run to profile: one client alone (default Pipelane TRUE) against the in-memory server (started here, in its
- * own JVM), 13-byte bodies, for a number of seconds in one pattern; start this JVM with
- * {@code -XX:StartFlightRecording} to record it. Arguments: {@code batch|window depth seconds [client]}
- * (client: {@code pipelane}, {@code pipelane-callall}: batches given to {@code callAll}, {@code netty}).
+ * own JVM), for a number of seconds in one pattern; start this JVM with {@code -XX:StartFlightRecording} to
+ * record it. Arguments: {@code batch|window depth seconds [client [path]]} (client: {@code pipelane},
+ * {@code pipelane-callall}: batches given to {@code callAll}, {@code netty}; path: {@code /13b}, the default, or
+ * {@code /64k}).
  */
 public final class ProfileRun {
     private ProfileRun() {
@@ -19,8 +20,14 @@ public final class ProfileRun {
         int depth = Integer.parseInt(args[1]);
         long seconds = Long.parseLong(args[2]);
         String client = args.length > 3 ? args[3] : "pipelane";
+        String path = args.length > 4 ? args[4] : "/13b";
+        int bodyBytes = switch (path) {
+            case "/13b" -> 13;
+            case "/64k" -> 65536;
+            default -> throw new IllegalArgumentException("path: /13b or /64k, not " + path);
+        };
         try (Servers.Nio nio = Servers.Nio.start(List.of("-Xms256m", "-Xmx256m", "-XX:+UseParallelGC"))) {
-            BenchClient.Target target = new BenchClient.Target(nio.name, "127.0.0.1", nio.port, "/13b", 13);
+            BenchClient.Target target = new BenchClient.Target(nio.name, "127.0.0.1", nio.port, path, bodyBytes);
             try (BenchClient c = client.equals("netty") ? new NettyClient(target)
                     : new PipelaneClient(target, Persistence.TRUE, client.equals("pipelane-callall"))) {
                 long end = System.nanoTime() + seconds * 1_000_000_000L;
@@ -31,11 +38,13 @@ public final class ProfileRun {
                 long t0 = System.nanoTime();
                 while (System.nanoTime() < end) {
                     if (pattern == Harness.Pattern.WINDOW) {
-                        c.window(depth, 100_000);
-                        requests += 100_000;
+                        int n = bodyBytes > 13 ? 5_000 : 100_000;
+                        c.window(depth, n);
+                        requests += n;
                     } else {
-                        for (int i = 0; i < 1000; i++) c.batch(depth);
-                        requests += 1000L * depth;
+                        int batches = bodyBytes > 13 ? 50 : 1000;
+                        for (int i = 0; i < batches; i++) c.batch(depth);
+                        requests += (long) batches * depth;
                     }
                 }
                 meter.stop();

@@ -5,6 +5,7 @@ import io.pipelane.Connection;
 import io.pipelane.ConnectionFactory;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.Endpoint;
+import io.pipelane.LimitExceededException;
 import io.pipelane.RetryException;
 import io.pipelane.Persistence;
 import io.pipelane.Request;
@@ -81,6 +82,76 @@ class BufferedBodyAllocationTest {
             // Before the change: 16,000,000 bytes at the head, on the reader thread. The rest of the exchange
             // (request encoding, the parse, the failure) stays far below 4 MB.
             assertTrue(allocated < 4_000_000, "the reader and writer threads allocated " + allocated + " bytes");
+            c.close();
+        } finally {
+            io.executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void aBodyDeclaredOverTheLimitFailsAtItsFirstByteWithoutBufferingAnyOfIt() throws Exception {
+        int declared = 8_000_000;
+        int limit = 4_000_000;
+        CountedThreads io = new CountedThreads();
+        try (ScriptedServer server = new ScriptedServer(peer -> {
+            peer.readRequests(2);
+            peer.send("HTTP/1.1 200 OK\r\nContent-Length: " + declared + "\r\n\r\n");
+            byte[] piece = new byte[100_000];
+            for (int sent = 0; sent < declared; sent += piece.length) peer.send(piece);
+            peer.respond(200, "behind");
+        }); ConnectionFactory factory = ConnectionFactory.builder().executor(io.executor).build()) {
+            Connection c = factory.connect(Endpoint.http("127.0.0.1", server.port()),
+                    ConnectionOptions.builder().persistence(Persistence.TRUE).maxBufferedBodyBytes(limit).build())
+                    .toCompletableFuture().get(WAIT_S, TimeUnit.SECONDS);
+            long before = io.allocatedBytes();
+            var big = c.call(Request.get("/big"), BodyHandlers.ofByteArray());
+            var behind = c.call(Request.get("/behind"), BodyHandlers.ofString());
+            ExecutionException e = assertThrows(ExecutionException.class, () -> big.get(WAIT_S, TimeUnit.SECONDS));
+            LimitExceededException cause = assertInstanceOf(LimitExceededException.class, e.getCause());
+            assertEquals("maxBufferedBodyBytes", cause.limit());
+            assertTrue(cause.getMessage().contains(declared + " bytes (Content-Length)"), cause.getMessage());
+            assertEquals("behind", behind.get(WAIT_S, TimeUnit.SECONDS).body()); // the rest was read and dropped
+            long allocated = io.allocatedBytes() - before;
+            System.out.println("8 MB body over a 4 MB limit: the I/O threads allocated " + allocated + " bytes");
+            // Before: the array grew with the bytes up to the limit (8 KiB ... 4 MB, about 8 MB in all) before the
+            // body was refused. Now nothing is reserved for it: what is left is the read buffer (up to 64 KiB), the
+            // exchange and the failure.
+            assertTrue(allocated < 2_000_000, "the reader and writer threads allocated " + allocated + " bytes");
+            c.close();
+        } finally {
+            io.executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void aBodyOfDeclaredLengthIsBufferedInOneArrayOfItsSize() throws Exception {
+        int responses = 64;
+        byte[] body = new byte[65_536];
+        for (int i = 0; i < body.length; i++) body[i] = (byte) (i * 31 + 7);
+        byte[] head = ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        CountedThreads io = new CountedThreads();
+        try (ScriptedServer server = new ScriptedServer(peer -> {
+            peer.readRequests(responses);
+            for (int i = 0; i < responses; i++) {
+                peer.send(head);
+                peer.send(body);
+            }
+        }); ConnectionFactory factory = ConnectionFactory.builder().executor(io.executor).build()) {
+            Connection c = factory.connect(Endpoint.http("127.0.0.1", server.port()),
+                    ConnectionOptions.builder().persistence(Persistence.TRUE).maxPipelineDepth(responses).build())
+                    .toCompletableFuture().get(WAIT_S, TimeUnit.SECONDS);
+            long before = io.allocatedBytes();
+            List<java.util.concurrent.CompletableFuture<Response<byte[]>>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < responses; i++) {
+                calls.add(c.call(Request.get("/64k/" + i), BodyHandlers.ofByteArray()).toCompletableFuture());
+            }
+            for (var call : calls) assertArrayEquals(body, call.get(WAIT_S, TimeUnit.SECONDS).body());
+            long perResponse = (io.allocatedBytes() - before) / responses;
+            System.out.println("64 KiB bodies: the I/O threads allocated " + perResponse + " bytes per response");
+            // One array of 64 KiB per body (the read buffer, the exchange and the head are shared or small). Before:
+            // the array grew 8, 16, 32, 64 KiB as the bytes came, 120 KiB per body.
+            assertTrue(perResponse < 96 * 1024, perResponse + " bytes per 64 KiB response");
             c.close();
         } finally {
             io.executor.shutdownNow();
