@@ -18,7 +18,9 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * <p>The reader {@link #hold holds} the start of a drain task while it hands on the responses of one read, and
  * {@link #release releases} it after: the drain then starts once per read and completes the read's responses in
- * one round (one hand-off, and the requests their callbacks make in one write). The reader holds only while it runs
+ * one round (one hand-off, and the requests their callbacks make in one write). At the end of a read the reader
+ * takes that drain itself ({@link #releaseToHere}): it hands its reading on to a new task and runs the drain on its
+ * own thread, which is awake already, so a response's completion never waits for a thread to wake. The reader holds only while it runs
  * its own code and {@code BodyHandlers}' buffering sinks, none of which waits for the application: it releases
  * before it calls any other body handler or sink (application code, which might wait for a completion held
  * here), and a streamed response, whose body the application reads while the reader goes on, is handed on at once
@@ -150,8 +152,8 @@ final class Delivery implements Executor {
     }
 
     /**
-     * Called by the reader after the read ({@code finally}), or before it calls application code: starts the drain
-     * its completions made due.
+     * Called by the reader before it calls application code, or when a read ends otherwise than normally
+     * ({@code finally}): starts the drain its completions made due, as a task.
      */
     void release() {
         boolean start;
@@ -161,6 +163,27 @@ final class Delivery implements Executor {
             if (start) drain = Drain.SCHEDULED;
         }
         if (start) startDrain();
+    }
+
+    /**
+     * Called by the reader at the end of a read, instead of {@link #release}: ends the hold and, if the read's
+     * completions made a drain due, gives it to the calling thread rather than to a new task. Returns the drain's
+     * generation, for {@link #drainHere}, or -1 when none is due (none was queued, or a drain runs already and takes
+     * them in its next round). The reader then hands its reading on to a new task and runs the drain itself: the
+     * completions do not wait for a thread to wake, only the next read does, which waits for the server anyway.
+     */
+    int releaseToHere() {
+        synchronized (this) {
+            holder = null;
+            if (drain != Drain.HELD) return -1;
+            drain = Drain.SCHEDULED;
+            return generation;
+        }
+    }
+
+    /** Runs the drain {@link #releaseToHere} gave this thread. */
+    void drainHere(int gen) {
+        drain(gen);
     }
 
     /** Whether no drain task is due or running (for tests). */

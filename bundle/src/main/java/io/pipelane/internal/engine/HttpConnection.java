@@ -60,7 +60,9 @@ import java.util.function.Consumer;
  * The {@code Writing} states, and their diagram, are the write side's ({@link WriteSide}).
  *
  * <h2>Threads</h2>
- * The reader task (one per connection, on the executor) connects, then reads until the input ends; the writer
+ * The reader task (one per connection at a time, on the executor) connects, then reads until the input ends, or
+ * until a read's completions are due: it then hands the reading on to a new task and, no longer the reader, runs
+ * them itself ({@link #readOn}); the writer
  * ({@link WriteSide}) runs on the thread that made a request writable when its write cannot block (a
  * {@code call} with nothing in flight, the reader once a read's responses are handed on), else as a task on the
  * executor; the watchdog thread only checks deadlines and, when one passed,
@@ -196,31 +198,68 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         delivery.submit(connected, () -> connected.complete(this));
         signalChange();
         WriteSide.start(w);
+        readOn(r);
+    }
+
+    /**
+     * The reader task: reads until the input ends; when a read's completions are due, hands the reading on to a new
+     * task and runs them on this thread ({@link ResponseReader.End#DRAIN_DUE}), so they do not wait for a thread to
+     * wake. One task reads at a time: the next starts only once this one has stopped reading.
+     */
+    private void readOn(ResponseReader r) {
+        boolean handedOn = false;
         try {
-            ResponseReader.End end;
-            try {
-                end = r.run();
-            } catch (Throwable e) {
-                readFailed(e, r.victim(e));
-                return;
-            }
-            switch (end) {
-                case LAST_RESPONSE:
-                    serverClosedAfterResponse(r.lastHead());
-                    break;
-                case INPUT_ENDED:
-                    inputEnded();
-                    break;
-                default:
-                    break; // ended from inside the reader
+            while (true) {
+                ResponseReader.End end;
+                try {
+                    end = r.run();
+                } catch (Throwable e) {
+                    readFailed(e, r.victim(e));
+                    return;
+                }
+                if (end != ResponseReader.End.DRAIN_DUE) {
+                    ended(r, end);
+                    return;
+                }
+                int drain = r.drainDue();
+                handedOn = readOnElsewhere(r);
+                readDispatched(); // what the read let through is written before the completions run
+                delivery.drainHere(drain);
+                if (handedOn) return;
             }
         } finally {
-            // The connection has ended: a sink still open hears it here, on the reader thread, which owns it.
-            Throwable why;
-            synchronized (lock) {
-                why = failure;
+            if (!handedOn) {
+                // The connection has ended: a sink still open hears it here, on the reader thread, which owns it.
+                Throwable why;
+                synchronized (lock) {
+                    why = failure;
+                }
+                r.endOpenSink(why);
             }
-            r.endOpenSink(why);
+        }
+    }
+
+    /** A new task reads on; false if the executor refused it (it is shutting down): this thread reads on. */
+    private boolean readOnElsewhere(ResponseReader r) {
+        try {
+            executor.execute(() -> readOn(r));
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    /** How the reader ended, other than with a failure: what the connection does next. */
+    private void ended(ResponseReader r, ResponseReader.End end) {
+        switch (end) {
+            case LAST_RESPONSE:
+                serverClosedAfterResponse(r.lastHead());
+                break;
+            case INPUT_ENDED:
+                inputEnded();
+                break;
+            default:
+                break; // ended from inside the reader
         }
     }
 

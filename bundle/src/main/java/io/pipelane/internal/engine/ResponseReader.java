@@ -37,7 +37,9 @@ import java.nio.ByteBuffer;
  * watchdog reads through {@link #expired}; its buffers are {@link ReadBuffers}, and its calls into application
  * code (handlers, sinks) go through {@link ReaderCalls}. After each read it has handed on, the connection writes
  * what that read made writable ({@link HttpConnection#readDispatched}). The completions of one read's responses
- * start one drain task, after the read ({@link Delivery#hold}).
+ * start one drain, after the read ({@link Delivery#hold}): run by this thread, once a new task reads on
+ * ({@link End#DRAIN_DUE}), so the reader moves from thread to thread, one at a time, each task handing its state
+ * to the next through the executor.
  */
 final class ResponseReader implements ResponseParser.Listener {
     enum Reading { IDLE, HEAD, BODY, ENDED }
@@ -49,7 +51,12 @@ final class ResponseReader implements ResponseParser.Listener {
         /** The server's last response (it closes after it) is complete; anything after it is ignored (RFC 9112 §9.6). */
         LAST_RESPONSE,
         /** The connection was ended from inside the reader (an unsolicited response, or terminated meanwhile). */
-        ENDED
+        ENDED,
+        /**
+         * A read's responses are handed on and their drain is due ({@link #drainDue}): the connection hands the
+         * reading on to a new task, which calls {@link #run} again, and runs the drain on this thread.
+         */
+        DRAIN_DUE
     }
 
     private final HttpConnection connection;
@@ -89,6 +96,8 @@ final class ResponseReader implements ResponseParser.Listener {
     private final ReaderCalls calls = new ReaderCalls();
     /** Whether the reader holds the delivery's drain for the read it hands on ({@link Delivery#hold}). */
     private boolean holding;
+    /** The drain the last read made due, after {@link End#DRAIN_DUE}. */
+    private int drainDue;
     /** Whether the current response's sink may wait for the application: the reader releases before it calls it. */
     private boolean sinkMayWait;
     private final OwnCode handlers = new OwnCode();
@@ -102,7 +111,8 @@ final class ResponseReader implements ResponseParser.Listener {
     }
 
     /**
-     * Reads until the input ends. Returns how it ended; throws what made reading fail (an I/O error, a
+     * Reads until the input ends, or until a read's completions are due ({@link End#DRAIN_DUE}: the connection then
+     * calls it again on another thread). Returns how it ended; throws what made reading fail (an I/O error, a
      * malformed response, a body sink that gave up), after which {@link #victim} says whose response failed.
      */
     End run() throws IOException {
@@ -122,16 +132,34 @@ final class ResponseReader implements ResponseParser.Listener {
             }
             lastReadAt = System.nanoTime();
             if (n < 0) return endOfInput();
-            holdDelivery(); // one drain task for this read's responses, started once all are handed on
+            holdDelivery(); // one drain for this read's responses, started once all are handed on
+            int drainDue;
             try {
                 End end = dispatch(into, n);
                 if (end != null) return end;
+                drainDue = releaseDeliveryToHere();
             } finally {
-                releaseDelivery();
+                releaseDelivery(); // not released yet: the read ended otherwise (the drain starts as a task)
+            }
+            buffers.afterRead(into, n);
+            if (drainDue >= 0) {
+                this.drainDue = drainDue;
+                return End.DRAIN_DUE;
             }
             connection.readDispatched();
-            buffers.afterRead(into, n);
         }
+    }
+
+    /** After {@link End#DRAIN_DUE}: the drain this thread is to run ({@link Delivery#drainHere}). */
+    int drainDue() {
+        return drainDue;
+    }
+
+    /** Ends the hold of this read at its end, taking the drain it made due (-1 if none): see {@link Delivery#releaseToHere}. */
+    private int releaseDeliveryToHere() {
+        if (!holding) return -1; // released already, before application code: its drain runs as a task
+        holding = false;
+        return connection.delivery().releaseToHere();
     }
 
     private void holdDelivery() {

@@ -117,48 +117,50 @@ class InlineWriteTest {
     }
 
     @Test
-    void callsMadeByTheCompletionsOfOneDeliveryRoundGoOutInOneWrite() throws Exception {
-        int n = 16;
+    void callsMadeByTheCompletionsOfOneReadGoOutInOneWrite() throws Exception {
+        int n = 12;
+        CountDownLatch callbacksSet = new CountDownLatch(1);
         ScriptedServer server = resources.server(peer -> {
-            for (ScriptedServer.RecordedRequest r : peer.readRequests(n)) peer.respond(200, r.target);
+            // The n responses in one write that fits the read buffer of a connection idle when its read began:
+            // the reader takes them in one read, so their completions make one round.
+            StringBuilder all = new StringBuilder();
+            List<ScriptedServer.RecordedRequest> firsts = peer.readRequests(n);
+            assertTrue(callbacksSet.await(10, TimeUnit.SECONDS));
+            for (ScriptedServer.RecordedRequest r : firsts) {
+                all.append("HTTP/1.1 200 OK\r\nContent-Length: ").append(r.target.length()).append("\r\n\r\n")
+                        .append(r.target);
+            }
+            assertTrue(all.length() <= ReadBuffers.IDLE_READ_BUFFER_BYTES, all.length() + " bytes");
+            peer.send(all.toString().getBytes(StandardCharsets.US_ASCII));
             for (ScriptedServer.RecordedRequest r : peer.readRequests(n)) peer.respond(200, r.target);
         });
-        // Once connected, the completion (drain) tasks wait until the reader has handed on all n responses, so
-        // that one round of the drain runs all n completions, however the threads are scheduled.
-        AtomicReference<CountDownLatch> holdDrains = new AtomicReference<>();
-        HttpConnection c = connect(server, task -> {
-            if (task instanceof PipelineWriter) tasks.incrementAndGet();
-            return task instanceof PipelineWriter ? null : holdDrains.get();
-        });
-        CountDownLatch release = new CountDownLatch(1);
-        holdDrains.set(release);
+        HttpConnection c = (HttpConnection) connect(server);
         List<CompletableFuture<String>> followUps = new ArrayList<>();
         for (int i = 0; i < n; i++) followUps.add(new CompletableFuture<>());
+        CompletableFuture<long[]> writesBeforeFollowUps = new CompletableFuture<>();
+        List<Request> firsts = new ArrayList<>();
+        for (int i = 0; i < n; i++) firsts.add(Request.get("/" + i));
+        List<CompletableFuture<Response<String>>> responses = c.callAll(firsts, BodyHandlers.ofString());
         for (int i = 0; i < n; i++) {
             int k = i;
-            c.call(Request.get("/" + i), BodyHandlers.ofString()).whenComplete((r, error) -> {
+            responses.get(i).whenComplete((r, error) -> {
                 if (error != null) {
                     followUps.get(k).completeExceptionally(error);
                     return;
                 }
+                if (k == 0) writesBeforeFollowUps.complete(new long[] {c.writeStats()[0], tasks.get()});
                 c.call(Request.get("/next" + k), BodyHandlers.ofString()).whenComplete((r2, e2) -> {
                     if (e2 != null) followUps.get(k).completeExceptionally(e2);
                     else followUps.get(k).complete(r2.body());
                 });
             });
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (c.length() > 0) { // the reader has taken every response off the pipeline
-            if (System.nanoTime() > deadline) throw new AssertionError("the responses never arrived");
-            Thread.sleep(1);
-        }
-        long writesBefore = c.writeStats()[0];
-        int writerTasksBefore = tasks.get();
-        release.countDown();
+        callbacksSet.countDown();
         for (int i = 0; i < n; i++) assertEquals("/next" + i, followUps.get(i).get(10, TimeUnit.SECONDS));
-        assertEquals(1, c.writeStats()[0] - writesBefore,
-                n + " requests made by " + n + " completions of one round: one socket write");
-        assertEquals(writerTasksBefore, tasks.get(), "written by the drain's thread, no writer task");
+        long[] before = writesBeforeFollowUps.get();
+        assertEquals(1, c.writeStats()[0] - before[0],
+                n + " requests made by the completions of " + n + " responses read at once: one socket write");
+        assertEquals(before[1], tasks.get(), "written by the thread that ran the completions, no writer task");
     }
 
     @Test
