@@ -1,5 +1,7 @@
 package io.pipelane;
 
+import io.pipelane.internal.engine.DirectReadSink;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -109,7 +111,7 @@ public final class BodyHandlers {
      * limit fails the response at its first byte, before anything is reserved for it. A body that matches its
      * declared length ends in an array of exactly its size (returned without a last copy).
      */
-    static class ByteArraySink implements BodySink<byte[]> {
+    static class ByteArraySink implements BodySink<byte[]>, DirectReadSink {
         /**
          * The most reserved ahead of the body bytes: the declared length when it is at most this (one array, no
          * growth: a 64 KiB body costs 64 KiB), else this much at the first byte. Equal to the reader's largest
@@ -139,6 +141,21 @@ public final class BodyHandlers {
             if (size + n > buf.length) makeRoom((long) size + n);
             data.get(buf, size, n);
             size += n;
+        }
+
+        /**
+         * The reader reads body bytes straight into the array (no copy from its read buffer), into the room the
+         * array has; a full one grows first, as for {@link #onData}. A body over the limit is left to {@code onData}.
+         */
+        @Override
+        public int readFrom(Source source, int max) throws IOException {
+            if (size == buf.length) {
+                if (declared > limit || size >= limit) return 0;
+                makeRoom((long) size + 1);
+            }
+            int n = source.read(buf, size, Math.min(max, buf.length - size));
+            if (n > 0) size += n;
+            return n;
         }
 
         /**
@@ -191,7 +208,7 @@ public final class BodyHandlers {
         }
     }
 
-    static final class StringSink implements BodySink<String> {
+    static final class StringSink implements BodySink<String>, DirectReadSink {
         private final ByteArraySink bytes;
         private final Charset charset;
         private final CompletableFuture<String> result = new CompletableFuture<>();
@@ -204,6 +221,11 @@ public final class BodyHandlers {
         @Override
         public void onData(ByteBuffer data) throws IOException {
             bytes.onData(data);
+        }
+
+        @Override
+        public int readFrom(Source source, int max) throws IOException {
+            return bytes.readFrom(source, max);
         }
 
         @Override

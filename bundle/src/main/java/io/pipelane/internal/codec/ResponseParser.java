@@ -21,7 +21,8 @@ import java.util.Arrays;
  *
  * <p>Events go to a {@link Listener}: interim (1xx) heads, the final head, body slices (zero-copy views of the
  * fed array), and completion with the trailer fields. Fed one byte at a time or all at once, the parser reports
- * the same heads, the same body bytes (in different slices) and the same outcome.
+ * the same heads, the same body bytes (in different slices) and the same outcome. A reader may also put body
+ * bytes where they go itself ({@link #bodyBytesAhead}, {@link #bodyArrived}), sparing their copy.
  *
  * <p>Strictness (each is a {@link MalformedResponseException} naming the problem): a status line other than
  * {@code HTTP/1.x NNN reason}; a field name that is not a token, or followed by whitespace before the colon; a
@@ -183,15 +184,7 @@ public final class ResponseParser {
                     int n = (int) Math.min(end - pos, remaining);
                     listener.onBody(buf, pos, n);
                     pos += n;
-                    remaining -= n;
-                    bodyBytes += n;
-                    if (remaining == 0) {
-                        if (state == State.FIXED_BODY) {
-                            complete(Headers.empty(), listener);
-                        } else {
-                            state = State.CHUNK_DATA_END;
-                        }
-                    }
+                    countBody(n, listener);
                     break;
                 }
                 case CLOSE_DELIMITED_BODY:
@@ -205,6 +198,41 @@ public final class ResponseParser {
             }
         }
         return pos - off;
+    }
+
+    /**
+     * How many body bytes come next with nothing to parse between them: the rest of a {@code Content-Length} body,
+     * or of the current chunk's data; 0 anywhere else. A reader may put up to this many bytes straight where the
+     * body goes instead of feeding them, and report them with {@link #bodyArrived}.
+     */
+    public long bodyBytesAhead() {
+        return state == State.FIXED_BODY || state == State.CHUNK_DATA ? remaining : 0;
+    }
+
+    /**
+     * {@code n} bytes of the body, at most {@link #bodyBytesAhead()}, arrived without being fed (the reader put them
+     * where the body goes, so no {@link Listener#onBody}): counted as if fed; a {@code Content-Length} body they end
+     * completes ({@link Listener#onComplete}).
+     */
+    public void bodyArrived(int n, Listener listener) throws IOException {
+        if (n <= 0 || n > bodyBytesAhead()) {
+            throw new IllegalStateException(n + " body bytes arrived, " + bodyBytesAhead() + " expected in " + state);
+        }
+        started = true;
+        countBody(n, listener);
+    }
+
+    /** Counts {@code n} bytes of fixed-length body or chunk data; at the end of either, moves on. */
+    private void countBody(int n, Listener listener) throws IOException {
+        remaining -= n;
+        bodyBytes += n;
+        if (remaining == 0) {
+            if (state == State.FIXED_BODY) {
+                complete(Headers.empty(), listener);
+            } else {
+                state = State.CHUNK_DATA_END;
+            }
+        }
     }
 
     /**

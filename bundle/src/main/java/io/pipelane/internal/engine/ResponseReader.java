@@ -40,6 +40,13 @@ import java.nio.ByteBuffer;
  * start one drain, after the read ({@link Delivery#hold}): run by this thread, once a new task reads on
  * ({@link End#DRAIN_DUE}), so the reader moves from thread to thread, one at a time, each task handing its state
  * to the next through the executor.
+ *
+ * <p>Large bodies: the bytes of a body of known length still to come (the rest of a {@code Content-Length} body or
+ * of a chunk) are read straight into the sink when it is a {@link DirectReadSink} (the buffering
+ * {@code BodyHandlers}) and they are at least {@link #DIRECT_READ_MIN_BYTES}, or belong to a body declared that
+ * long: not into the buffer and then again into the sink. After a large body the next head is read with at most
+ * {@link #HEAD_READ_AFTER_LARGE_BODY_BYTES}, so that when the next body is large too, most of it is read straight
+ * into its sink rather than with its head.
  */
 final class ResponseReader implements ResponseParser.Listener {
     enum Reading { IDLE, HEAD, BODY, ENDED }
@@ -59,8 +66,22 @@ final class ResponseReader implements ResponseParser.Listener {
         DRAIN_DUE
     }
 
+    /**
+     * The shortest run of body bytes read straight into a {@link DirectReadSink}: below it, one read into the buffer
+     * that also takes what follows (the next responses' heads) costs less than a read of its own.
+     */
+    static final int DIRECT_READ_MIN_BYTES = 32 * 1024;
+    /**
+     * The most read into the buffer for a head that follows a large body (at least {@link #DIRECT_READ_MIN_BYTES}):
+     * the head and the start of its body, not most of that body if it is large too (it would be copied from the
+     * buffer into its sink; read straight into the sink, it is not).
+     */
+    static final int HEAD_READ_AFTER_LARGE_BODY_BYTES = 8 * 1024;
+
     private final HttpConnection connection;
     private final Transport transport;
+    /** The transport as a {@link DirectReadSink.Source}, made once. */
+    private final DirectReadSink.Source source;
     private final ConnectionOptions options;
     private final ResponseParser parser;
     private final ReadBuffers buffers = new ReadBuffers();
@@ -94,6 +115,13 @@ final class ResponseReader implements ResponseParser.Listener {
     private Exchange<?> opened;
     /** The calls into application code, and their stop when the connection ends. */
     private final ReaderCalls calls = new ReaderCalls();
+    /**
+     * Whether the current response declares a large body (at least {@link #DIRECT_READ_MIN_BYTES}): all of it that
+     * does not come with its head is read straight into its sink, however short the last read of it.
+     */
+    private boolean largeBody;
+    /** Whether the last response's body was large: reads for the next head are short. */
+    private boolean lastBodyLarge;
     /** Whether the reader holds the delivery's drain for the read it hands on ({@link Delivery#hold}). */
     private boolean holding;
     /** The drain the last read made due, after {@link End#DRAIN_DUE}. */
@@ -106,6 +134,7 @@ final class ResponseReader implements ResponseParser.Listener {
     ResponseReader(HttpConnection connection, Transport transport) {
         this.connection = connection;
         this.transport = transport;
+        this.source = transport::read;
         this.options = connection.options;
         this.parser = new ResponseParser(ParserLimits.of(options));
     }
@@ -118,12 +147,24 @@ final class ResponseReader implements ResponseParser.Listener {
     End run() throws IOException {
         calls.bind(Thread.currentThread());
         while (true) {
+            DirectReadSink direct = directReadSink();
+            if (direct != null) {
+                int n = readInto(direct);
+                if (n < 0) return endOfInput();
+                if (n > 0) {
+                    End end = handOn(null, n);
+                    if (end != null) return end;
+                    continue;
+                } // else the sink takes no more this way: read into the buffer, onData says why
+            }
             byte[] into = reading != Reading.IDLE || !connection.isIdle() ? buffers.busy() : buffers.idle();
             readView = buffers.viewOf(into);
+            int length = lastBodyLarge && reading != Reading.BODY
+                    ? Math.min(into.length, HEAD_READ_AFTER_LARGE_BODY_BYTES) : into.length;
             inRead = true;
             int n;
             try {
-                n = transport.read(into, 0, into.length);
+                n = transport.read(into, 0, length);
             } catch (IOException e) {
                 throw cutShort(e);
             } finally {
@@ -132,22 +173,32 @@ final class ResponseReader implements ResponseParser.Listener {
             }
             lastReadAt = System.nanoTime();
             if (n < 0) return endOfInput();
-            holdDelivery(); // one drain for this read's responses, started once all are handed on
-            int drainDue;
-            try {
-                End end = dispatch(into, n);
-                if (end != null) return end;
-                drainDue = releaseDeliveryToHere();
-            } finally {
-                releaseDelivery(); // not released yet: the read ended otherwise (the drain starts as a task)
-            }
-            buffers.afterRead(into, n);
-            if (drainDue >= 0) {
-                this.drainDue = drainDue;
-                return End.DRAIN_DUE;
-            }
-            connection.readDispatched();
+            End end = handOn(into, n);
+            if (end != null) return end;
         }
+    }
+
+    /**
+     * Hands on what one read brought: {@code into[0, n)}, or, with {@code into} null, {@code n} body bytes read
+     * straight into the sink. Returns how the reader ends, {@link End#DRAIN_DUE}, or null to read on.
+     */
+    private End handOn(byte[] into, int n) throws IOException {
+        holdDelivery(); // one drain for this read's responses, started once all are handed on
+        int due;
+        try {
+            End end = into == null ? dispatchDirect(n) : dispatch(into, n);
+            if (end != null) return end;
+            due = releaseDeliveryToHere();
+        } finally {
+            releaseDelivery(); // not released yet: the read ended otherwise (the drain starts as a task)
+        }
+        if (into != null) buffers.afterRead(into, n);
+        if (due >= 0) {
+            drainDue = due;
+            return End.DRAIN_DUE;
+        }
+        connection.readDispatched();
+        return null;
     }
 
     /** After {@link End#DRAIN_DUE}: the drain this thread is to run ({@link Delivery#drainHere}). */
@@ -160,6 +211,49 @@ final class ResponseReader implements ResponseParser.Listener {
         if (!holding) return -1; // released already, before application code: its drain runs as a task
         holding = false;
         return connection.delivery().releaseToHere();
+    }
+
+    /**
+     * The sink to read the current body's next bytes straight into, or null: a {@link DirectReadSink} (not failed,
+     * not dropping the body), with bytes of a known length to come: at least {@link #DIRECT_READ_MIN_BYTES} of
+     * them, or any of a body declared that large.
+     */
+    private DirectReadSink directReadSink() {
+        if (reading != Reading.BODY) return null;
+        Exchange<?> e = current;
+        if (e == null || e == discarding || !(e.sink instanceof DirectReadSink)) return null;
+        long ahead = parser.bodyBytesAhead();
+        return ahead >= DIRECT_READ_MIN_BYTES || ahead > 0 && largeBody ? (DirectReadSink) e.sink : null;
+    }
+
+    /**
+     * One read of the socket straight into the sink, like a read into the buffer (timeouts, a cut reported where it
+     * happened): returns the bytes the sink took, 0 if it took none this way, -1 at the end of input.
+     */
+    private int readInto(DirectReadSink sink) throws IOException {
+        if (calls.isStopped()) throw new ConnectionEnded(); // no data after the end
+        int max = (int) Math.min(parser.bodyBytesAhead(), Integer.MAX_VALUE);
+        inRead = true;
+        int n;
+        try {
+            n = sink.readFrom(source, max);
+        } catch (IOException e) {
+            throw cutShort(e);
+        } finally {
+            inRead = false;
+            buffers.readReturned();
+        }
+        if (n > 0) lastReadAt = System.nanoTime();
+        return n;
+    }
+
+    /** Counts {@code n} body bytes read straight into the sink; returns how the reader ends, or null to read on. */
+    private End dispatchDirect(int n) throws IOException {
+        if (calls.isStopped()) throw new ConnectionEnded();
+        bodyBytes += n; // only this thread writes it
+        current.bodyBytes += n;
+        parser.bodyArrived(n, this); // completes the response if these bytes end it
+        return afterFeed();
     }
 
     private void holdDelivery() {
@@ -203,13 +297,19 @@ final class ResponseReader implements ResponseParser.Listener {
             int used = parser.feed(into, off, n - off, this);
             if (reading == Reading.HEAD) headBytes += used;
             off += used;
-            if (parser.isComplete()) {
-                reading = Reading.IDLE;
-                if (lastHead != null) return End.LAST_RESPONSE;
-            }
-            if (reading == Reading.ENDED) return End.ENDED;
+            End end = afterFeed();
+            if (end != null) return end;
         }
         return null;
+    }
+
+    /** After the parser consumed bytes: how the reader ends, or null to go on. */
+    private End afterFeed() {
+        if (parser.isComplete()) {
+            reading = Reading.IDLE;
+            if (lastHead != null) return End.LAST_RESPONSE;
+        }
+        return reading == Reading.ENDED ? End.ENDED : null;
     }
 
     /** Called by the watchdog: see {@link ReadBuffers#releaseIdle}. */
@@ -334,6 +434,7 @@ final class ResponseReader implements ResponseParser.Listener {
             reading = Reading.ENDED;
             throw new ConnectionEnded();
         }
+        largeBody = head.bodyLength() >= DIRECT_READ_MIN_BYTES;
         openSink(current, head);
     }
 
@@ -393,6 +494,7 @@ final class ResponseReader implements ResponseParser.Listener {
         Exchange<?> e = current;
         current = null;
         lastResponseEndAt = System.nanoTime();
+        lastBodyLarge = bodyBytes >= DIRECT_READ_MIN_BYTES;
         if (e == null) return;
         boolean dropped = e == discarding;
         discarding = null;

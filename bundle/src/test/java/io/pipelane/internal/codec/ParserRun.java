@@ -81,6 +81,16 @@ final class ParserRun {
     }
 
     static Outcome run(byte[] input, List<int[]> slices, boolean headRequest, ParserLimits limits, Eof eof) {
+        return run(input, slices, headRequest, limits, eof, false);
+    }
+
+    /**
+     * @param bodyInPlace whether each slice that starts where body bytes of known length are expected
+     *                    ({@link ResponseParser#bodyBytesAhead}) hands those bytes over as a reader that reads them
+     *                    straight into their sink does ({@link ResponseParser#bodyArrived}), and feeds only the rest
+     */
+    static Outcome run(byte[] input, List<int[]> slices, boolean headRequest, ParserLimits limits, Eof eof,
+                       boolean bodyInPlace) {
         ResponseParser parser = new ResponseParser(limits);
         parser.reset(headRequest);
         Recorder rec = new Recorder(parser);
@@ -88,8 +98,18 @@ final class ParserRun {
         Boolean eofResult = null;
         MalformedResponseException error = null;
         try {
-            for (int[] s : slices) {
+            for (int[] slice : slices) {
                 if (parser.isComplete()) break;
+                int[] s = slice;
+                long ahead = bodyInPlace ? parser.bodyBytesAhead() : 0;
+                if (ahead > 0 && s[1] > s[0]) {
+                    int k = (int) Math.min(ahead, s[1] - s[0]);
+                    rec.body.write(input, s[0], k); // where the reader would have read them
+                    parser.bodyArrived(k, rec);
+                    consumed = s[0] + k;
+                    if (parser.isComplete()) break;
+                    s = new int[] {s[0] + k, s[1]};
+                }
                 int n = s[1] - s[0];
                 byte[] arr = new byte[n + 2 * PAD];
                 System.arraycopy(input, s[0], arr, PAD, n);

@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * of well-known parser test suites (llhttp / http-parser, httparse, Netty's HttpResponseDecoder, h11).
  *
  * <p>Every case is run three ways: fed whole, fed one byte at a time, and split into two feeds at every
- * position. All runs must give exactly the same outcome (heads, body bytes, trailers, framing, keep-alive,
+ * position; the last two also with the body bytes at the start of each feed handed over in place
+ * ({@link ResponseParser#bodyArrived}, as the reader does when it reads a large body straight into its sink). All runs must give exactly the same outcome (heads, body bytes, trailers, framing, keep-alive,
  * bytes consumed, or the same error with the same message), and that outcome must be the one the case expects.
  */
 class ResponseParserTableTest {
@@ -542,7 +543,11 @@ class ResponseParserTableTest {
         for (int at = 0; at <= n; at++) {
             Outcome split = ParserRun.run(c.input, ParserRun.splitAt(n, at), c.headRequest, c.limits, c.eof);
             assertEquals(whole, split, "split at " + at);
+            Outcome inPlace = ParserRun.run(c.input, ParserRun.splitAt(n, at), c.headRequest, c.limits, c.eof, true);
+            assertEquals(whole, inPlace, "split at " + at + ", the body after it put in place (bodyArrived)");
         }
+        Outcome bytesInPlace = ParserRun.run(c.input, ParserRun.byteByByte(n), c.headRequest, c.limits, c.eof, true);
+        assertEquals(whole, bytesInPlace, "byte by byte, each body byte put in place (bodyArrived)");
     }
 
     private static Case ok(String name, String input) {
