@@ -76,7 +76,7 @@ final class ResponseReader implements ResponseParser.Listener {
      * the head and the start of its body, not most of that body if it is large too (it would be copied from the
      * buffer into its sink; read straight into the sink, it is not).
      */
-    static final int HEAD_READ_AFTER_LARGE_BODY_BYTES = 8 * 1024;
+    static final int HEAD_READ_AFTER_LARGE_BODY_BYTES = 4 * 1024;
 
     private final HttpConnection connection;
     private final Transport transport;
