@@ -64,22 +64,25 @@ interface Connector {
         // Through a proxy, the TCP connection goes to the proxy; the origin is named in CONNECT or the request-line.
         Endpoint peer = proxy != null ? proxy.address() : endpoint;
         String via = proxy != null ? " through proxy " + proxy.address() : "";
-        Socket socket = new Socket();
-        progress.connecting(socket);
+        // A channel rather than a Socket: an idle connection waits for it in a selector (IdleParking). Connected
+        // through its socket adaptor, which takes a timeout.
+        SocketChannel channel = SocketChannel.open();
+        Socket socket = channel.socket();
+        progress.connecting(channel);
         try {
             socket.setTcpNoDelay(true); // requests are batched by the writer and flushed explicitly
             InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(peer.host()), peer.port());
             socket.connect(address, (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
         } catch (SocketTimeoutException e) {
-            socket.close();
+            channel.close();
             throw new PipelaneTimeoutException(PipelaneTimeoutException.Phase.CONNECT, options.connectTimeout(),
                     "connecting to " + endpoint + via + " timed out");
         } catch (UnknownHostException e) {
-            socket.close();
+            channel.close();
             throw new UnknownHostException("unknown host " + peer.host() + " of "
                     + (proxy != null ? "proxy " + peer : "endpoint " + endpoint));
         } catch (ConnectException e) {
-            socket.close();
+            channel.close();
             if (proxy != null) throw new IOException("cannot connect to proxy " + peer + ": " + e, e);
             // The JDK's "Connection refused" does not say where: the message names the address, so that every
             // failure and refusal caused by it does. Same type and stack trace (no extra link in the cause chain).
@@ -87,10 +90,10 @@ interface Connector {
             named.setStackTrace(e.getStackTrace());
             throw named;
         } catch (IOException e) {
-            socket.close();
+            channel.close();
             throw proxy == null ? e : new IOException("cannot connect to proxy " + peer + ": " + e, e);
         }
-        PlainTransport plain = new PlainTransport(socket);
+        PlainTransport plain = new PlainTransport(channel);
         if (proxy != null && proxy.tunnels(endpoint)) {
             try {
                 ProxyTunnel.open(plain, endpoint, proxy, options.maxResponseHeadBytes());

@@ -89,6 +89,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     private final Delivery delivery;
     private final Watchdog watchdog;
     private final Connector connector;
+    /** Where the reader of an idle TCP connection parks; null: it never parks (tests' in-memory transports). */
+    private final IdleSelector idleSelector;
     private final Consumer<HttpConnection> onTerminated;
     private final long id;
     /** Reports what happens to the listeners (one call per event; nothing is built when nobody listens). */
@@ -120,6 +122,10 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     private Transport transport;
     private Closeable connecting;
     private volatile ResponseReader reader;
+    /** The reader's idle wait in the selector, once open, if the transport can park; else null. */
+    private volatile IdleParking parking;
+    /** Whether the executor refused a reader task: the reader then keeps its thread (never parks). */
+    private volatile boolean executorRefused;
 
     // --- for the watchdog ---
     private volatile ConnectPhase connectPhase = ConnectPhase.TCP;
@@ -128,7 +134,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     final CompletableFuture<Connection> connected = new CompletableFuture<>();
 
     HttpConnection(long id, Endpoint endpoint, ConnectionOptions options, Executor executor, Watchdog watchdog,
-                   Connector connector, Consumer<HttpConnection> onTerminated, ConnectionEvents events) {
+                   Connector connector, IdleSelector idleSelector, Consumer<HttpConnection> onTerminated,
+                   ConnectionEvents events) {
         this.id = id;
         this.events = events;
         this.endpoint = endpoint;
@@ -136,6 +143,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         this.executor = executor;
         this.watchdog = watchdog;
         this.connector = connector;
+        this.idleSelector = idleSelector;
         this.onTerminated = onTerminated;
         this.pipeline = new Pipeline(options);
         this.delivery = new Delivery(executor, this, this::writeDeferred);
@@ -188,6 +196,12 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             transport = t;
             writes.attach(t);
             reader = r = new ResponseReader(this, t);
+            if (idleSelector != null && t.parkableChannel() != null) {
+                IdleParking p = new IdleParking(t.parkableChannel(), idleSelector, this::resumeReading,
+                        this::idleSelectorFailed);
+                t.gateWrites(p); // before the first write
+                parking = p;
+            }
             if (state == ConnectionState.CONNECTING) state = ConnectionState.OPEN;
             w = writes.claim();
             configured = options.persistence() != io.pipelane.Persistence.AUTO;
@@ -204,7 +218,9 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     /**
      * The reader task: reads until the input ends; when a read's completions are due, hands the reading on to a new
      * task and runs them on this thread ({@link ResponseReader.End#DRAIN_DUE}), so they do not wait for a thread to
-     * wake. One task reads at a time: the next starts only once this one has stopped reading.
+     * wake. One task reads at a time: the next starts only once this one has stopped reading. When the reader parks
+     * ({@link ResponseReader.End#PARKED}, {@link IdleParking}) the task ends, and {@link #resumeReading} starts a new
+     * one when the connection resumes.
      */
     private void readOn(ResponseReader r) {
         boolean handedOn = false;
@@ -215,6 +231,10 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                     end = r.run();
                 } catch (Throwable e) {
                     readFailed(e, r.victim(e));
+                    return;
+                }
+                if (end == ResponseReader.End.PARKED) {
+                    handedOn = true; // another reader task may run already: nothing more of the connection's here
                     return;
                 }
                 if (end != ResponseReader.End.DRAIN_DUE) {
@@ -245,6 +265,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             executor.execute(() -> readOn(r));
             return true;
         } catch (RejectedExecutionException e) {
+            executorRefused = true; // the reader keeps this thread: it does not park, which would need a new task
             return false;
         }
     }
@@ -261,6 +282,26 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             default:
                 break; // ended from inside the reader
         }
+    }
+
+    /**
+     * On the idle selector's thread: the parked connection's channel is readable, or a write waits; the channel is
+     * in blocking mode again. The reader task starts again on the executor.
+     */
+    private void resumeReading() {
+        ResponseReader r = reader;
+        try {
+            executor.execute(() -> readOn(r));
+        } catch (RejectedExecutionException e) {
+            terminate(ConnectionState.FAILED, new PipelaneException("the executor refused the connection's reader task",
+                    e), null);
+        }
+    }
+
+    /** The idle selector failed while this connection was parked: nothing watches the server any more. */
+    private void idleSelectorFailed(IOException cause) {
+        terminate(ConnectionState.FAILED, new PipelaneException("the selector of idle connections failed: " + cause,
+                cause), null);
     }
 
     @Override
@@ -603,10 +644,43 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         }
     }
 
-    /** Whether the reader waits in a read with nothing expected, for tests. */
+    /** Whether the reader waits with nothing expected (in a read, or parked), for tests. */
     boolean isWaitingIdle() {
         ResponseReader r = reader;
-        return r != null && r.isReadingIdle();
+        return r != null && r.isReadingIdle() || isParked();
+    }
+
+    /** Whether the reader may park when idle (its transport can). */
+    boolean mayPark() {
+        return parking != null;
+    }
+
+    /**
+     * On the reader thread, after a grace read timed out: parks the reader if the connection is open and idle (the
+     * writer's batch array goes too). Returns whether it parked: then the reader task ends at once.
+     */
+    boolean parkReader() {
+        IdleParking p = parking;
+        if (p == null || executorRefused) return false;
+        synchronized (lock) {
+            if (state != ConnectionState.OPEN || pipeline.inFlightCount() != 0 || pipeline.waitingCount() != 0) {
+                return false;
+            }
+            writes.releaseIdleBuffer();
+        }
+        return p.park();
+    }
+
+    /** Whether the reader is parked in the idle selector, for tests. */
+    boolean isParked() {
+        IdleParking p = parking;
+        return p != null && p.state() == IdleParking.Parked.PARKED;
+    }
+
+    /** Waits (bounded) until the reader is parked, for tests; returns whether it is. */
+    boolean awaitParked(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+        IdleParking p = parking;
+        return p != null && p.awaitParked(timeout, unit);
     }
 
     /** The exchange whose response comes next, or null if nothing is in flight. */
@@ -800,6 +874,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             r = reader;
         }
         if (t != null) t.close();
+        IdleParking p = parking;
+        if (p != null) p.close(); // after the transport: a parked channel is released by the selector
         if (c != null) closeQuietly(c);
         if (r != null) r.stop(); // a sink the reader is blocked in is interrupted; it hears its end from the reader
         onTerminated.accept(this);

@@ -42,6 +42,8 @@ public final class PipelaneConnectionFactory implements ConnectionFactory, Cache
     private final Executor executor;
     private final ExecutorService ownedExecutor;
     private final Watchdog watchdog;
+    /** Where idle connections wait without a thread: one thread at most, started when the first one parks. */
+    private final IdleSelector idleSelector;
     private final EventBus events;
     private final Connector connector;
     private final Set<HttpConnection> live = ConcurrentHashMap.newKeySet();
@@ -70,6 +72,7 @@ public final class PipelaneConnectionFactory implements ConnectionFactory, Cache
         this.ownedExecutor = executor == null ? IoExecutors.create(threadNamePrefix) : null;
         this.executor = executor != null ? executor : ownedExecutor;
         this.watchdog = new Watchdog(threadNamePrefix + "-watchdog");
+        this.idleSelector = new IdleSelector(threadNamePrefix + "-idle-selector");
         this.events = new EventBus(threadNamePrefix);
         this.cacheTimer = new CacheTimer(threadNamePrefix + "-cache-timer");
     }
@@ -156,7 +159,7 @@ public final class PipelaneConnectionFactory implements ConnectionFactory, Cache
         Objects.requireNonNull(options, "options");
         Executor ex = options.executor() != null ? options.executor() : executor;
         long id = ids.incrementAndGet();
-        HttpConnection c = new HttpConnection(id, endpoint, options, ex, watchdog, connector, live::remove,
+        HttpConnection c = new HttpConnection(id, endpoint, options, ex, watchdog, connector, idleSelector, live::remove,
                 new ConnectionEvents(events, id, name != null ? name : endpoint.toUri(), endpoint));
         synchronized (this) {
             if (closed) throw new IllegalStateException("the connection factory is closed");
@@ -164,6 +167,11 @@ public final class PipelaneConnectionFactory implements ConnectionFactory, Cache
         }
         c.start();
         return c;
+    }
+
+    /** Whether the thread of idle connections runs, for tests. */
+    boolean idleSelectorRunning() {
+        return idleSelector.isRunning();
     }
 
     /** The connections that have not ended yet, oldest first. */
@@ -197,7 +205,7 @@ public final class PipelaneConnectionFactory implements ConnectionFactory, Cache
 
     /**
      * Closes every connection; outstanding requests fail with a {@link ConnectionClosedException} cause
-     * naming the factory. Stops the watchdog, lets the listeners receive the events queued for them, and, if the factory owns its executor, shuts it down and waits
+     * naming the factory. Stops the watchdog and the idle selector, lets the listeners receive the events queued for them, and, if the factory owns its executor, shuts it down and waits
      * for its threads (at most 5 s).
      */
     @Override
@@ -216,6 +224,7 @@ public final class PipelaneConnectionFactory implements ConnectionFactory, Cache
         for (HttpConnection c : new ArrayList<>(live)) c.close(reason);
         if (ownCache != null) ownCache.close(reason); // the requests still waiting in it
         watchdog.stop();
+        idleSelector.stop(); // after the connections: it releases their parked sockets
         cacheTimer.close();
         events.close(); // after the connections: listeners receive their last events
         if (ownedExecutor != null) {

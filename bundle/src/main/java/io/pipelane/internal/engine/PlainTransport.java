@@ -4,28 +4,47 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.channels.SocketChannel;
 
-/** TCP through a blocking {@link Socket}. */
+/**
+ * TCP through a {@link SocketChannel}, blocking except while its connection is parked ({@link IdleParking}): reads
+ * and writes go through the channel's socket adaptor streams, whose reads take a timeout (the idle wait's grace
+ * period, {@link #read(byte[], int, int, int)}) and whose writes refuse a channel in non-blocking mode
+ * ({@link java.nio.channels.IllegalBlockingModeException}) rather than write part of a batch. Every write passes
+ * the connection's {@link WriteGate} first, which brings a parked channel back to blocking mode.
+ */
 final class PlainTransport implements Transport {
+    private final SocketChannel channel;
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
-    /** Set by close() before the socket closes: a write that sees it sends nothing. */
+    /** Set by close() before the channel closes: a write that sees it sends nothing. */
     private volatile boolean closed;
+    /** What every write passes (the connection's idle parking), or null before the connection is open. */
+    private volatile WriteGate gate;
 
-    PlainTransport(Socket socket) throws IOException {
-        this.socket = socket;
+    PlainTransport(SocketChannel channel) throws IOException {
+        this.channel = channel;
+        this.socket = channel.socket();
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
-    }
-
-    Socket socket() {
-        return socket;
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         return in.read(b, off, len);
+    }
+
+    /** A read that gives up with a {@link SocketTimeoutException} after {@code timeoutMillis} without a byte. */
+    @Override
+    public int read(byte[] b, int off, int len, int timeoutMillis) throws IOException {
+        socket.setSoTimeout(timeoutMillis); // only the reader reads: the timeout is its own
+        try {
+            return in.read(b, off, len);
+        } finally {
+            if (!closed) socket.setSoTimeout(0);
+        }
     }
 
     @Override
@@ -35,19 +54,35 @@ final class PlainTransport implements Transport {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        if (closed) throw new TransportClosedException();
-        out.write(b, off, len);
+        WriteGate g = gate;
+        if (g != null) g.enter();
+        try {
+            if (closed) throw new TransportClosedException();
+            out.write(b, off, len);
+        } finally {
+            if (g != null) g.leave();
+        }
+    }
+
+    @Override
+    public SocketChannel parkableChannel() {
+        return channel;
+    }
+
+    @Override
+    public void gateWrites(WriteGate gate) {
+        this.gate = gate;
     }
 
     @Override
     public void shutdownOutput() throws IOException {
-        socket.shutdownOutput();
+        channel.shutdownOutput();
     }
 
     @Override
     public void abortOutput() {
         try {
-            socket.shutdownOutput(); // wakes a write blocked in the kernel: it fails with EPIPE
+            channel.shutdownOutput(); // wakes a write blocked in the kernel: it fails with EPIPE
         } catch (IOException alreadyShutOrClosed) {
             // nothing more can be written either way
         }
@@ -57,7 +92,7 @@ final class PlainTransport implements Transport {
     public void close() {
         closed = true;
         try {
-            socket.close();
+            channel.close();
         } catch (IOException ignored) {
             // closing: nothing left to do
         }

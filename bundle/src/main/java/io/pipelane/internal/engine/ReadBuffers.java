@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>Spare ({@link #idle}): an idle read goes into the small buffer; the busy one waits aside.</li>
  *   <li>Dropped ({@link #releaseIdle}, by the watchdog): the next busy read allocates a new one, from its first
  *       size.</li>
+ *   <li>Released with the small one ({@link #release}) when the connection parks: nothing is held until the reader
+ *       reads again.</li>
  * </ol>
  * <pre>
  *   in use ──idle read──► spare ──idle long enough──► dropped
@@ -46,8 +48,9 @@ final class ReadBuffers {
     private byte[] buffer;
     /** A reusable view of {@link #buffer} handed to body sinks. */
     private ByteBuffer view;
-    private final byte[] idleBuffer = new byte[IDLE_READ_BUFFER_BYTES];
-    private final ByteBuffer idleView = ByteBuffer.wrap(idleBuffer);
+    /** The small buffer of idle reads; null until one needs it, and again while the connection is parked. */
+    private byte[] idleBuffer;
+    private ByteBuffer idleView;
     /** The busy buffer while the reader waits on an idle connection; the watchdog may drop it. */
     private final AtomicReference<byte[]> spare = new AtomicReference<>();
     /** When the current idle read started (System.nanoTime), 0 while busy. */
@@ -69,6 +72,10 @@ final class ReadBuffers {
             spare.set(buffer);
             buffer = null;
             view = null;
+        }
+        if (idleBuffer == null) {
+            idleBuffer = new byte[IDLE_READ_BUFFER_BYTES];
+            idleView = ByteBuffer.wrap(idleBuffer);
         }
         idleSince = System.nanoTime();
         return idleBuffer;
@@ -107,6 +114,18 @@ final class ReadBuffers {
         return true;
     }
 
+    /**
+     * The connection parks ({@link IdleParking}): every buffer goes; the next read allocates what it needs. On the
+     * reader thread, before it hands the connection to the idle selector.
+     */
+    void release() {
+        buffer = null;
+        view = null;
+        idleBuffer = null;
+        idleView = null;
+        spare.set(null);
+    }
+
     /** Whether the reader waits in a read with nothing expected. */
     boolean isIdle() {
         return idleSince != 0;
@@ -119,6 +138,7 @@ final class ReadBuffers {
     int heldBytes() {
         byte[] b = buffer;
         byte[] s = spare.get();
-        return idleBuffer.length + (b == null ? 0 : b.length) + (s == null ? 0 : s.length);
+        byte[] i = idleBuffer;
+        return (i == null ? 0 : i.length) + (b == null ? 0 : b.length) + (s == null ? 0 : s.length);
     }
 }

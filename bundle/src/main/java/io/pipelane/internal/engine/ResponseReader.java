@@ -15,12 +15,15 @@ import io.pipelane.internal.codec.ParserLimits;
 import io.pipelane.internal.codec.ResponseParser;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 
 /**
  * The reader loop of a connection: reads the socket eagerly into one buffer, feeds the {@link ResponseParser},
  * and delivers each response to the exchange at the head of the in-flight queue, strictly in order. Runs on the
- * connection's reader task until the input ends or fails, then reports how it ended ({@link #run} returns).
+ * connection's reader task until the input ends or fails, then reports how it ended ({@link #run} returns); or,
+ * over TCP, until the connection has been idle for {@link IdleParking#GRACE_MILLIS}: then it parks
+ * ({@link End#PARKED}, its buffers released) and runs again, on a new task, when the connection resumes.
  *
  * <h2>Lifecycle ({@link Reading})</h2>
  * <ol>
@@ -63,7 +66,9 @@ final class ResponseReader implements ResponseParser.Listener {
          * A read's responses are handed on and their drain is due ({@link #drainDue}): the connection hands the
          * reading on to a new task, which calls {@link #run} again, and runs the drain on this thread.
          */
-        DRAIN_DUE
+        DRAIN_DUE,
+        /** The connection is idle and parked ({@link IdleParking}): the reader task ends, to start again on resume. */
+        PARKED
     }
 
     /**
@@ -157,19 +162,32 @@ final class ResponseReader implements ResponseParser.Listener {
                     continue;
                 } // else the sink takes no more this way: read into the buffer, onData says why
             }
-            byte[] into = reading != Reading.IDLE || !connection.isIdle() ? buffers.busy() : buffers.idle();
+            boolean idle = reading == Reading.IDLE && connection.isIdle();
+            byte[] into = idle ? buffers.idle() : buffers.busy();
             readView = buffers.viewOf(into);
             int length = lastBodyLarge && reading != Reading.BODY
                     ? Math.min(into.length, HEAD_READ_AFTER_LARGE_BODY_BYTES) : into.length;
+            // Idle: a read that gives up after the grace period, to park (busy reads wait without a limit).
+            boolean graced = idle && connection.mayPark();
             inRead = true;
             int n;
+            boolean graceOver = false;
             try {
-                n = transport.read(into, 0, length);
+                n = graced ? transport.read(into, 0, length, IdleParking.GRACE_MILLIS)
+                        : transport.read(into, 0, length);
+            } catch (SocketTimeoutException nothingArrived) {
+                if (!graced) throw cutShort(nothingArrived);
+                n = 0;
+                graceOver = true;
             } catch (IOException e) {
                 throw cutShort(e);
             } finally {
                 inRead = false;
                 buffers.readReturned();
+            }
+            if (graceOver) {
+                if (park()) return End.PARKED;
+                continue;
             }
             lastReadAt = System.nanoTime();
             if (n < 0) return endOfInput();
@@ -254,6 +272,17 @@ final class ResponseReader implements ResponseParser.Listener {
         current.bodyBytes += n;
         parser.bodyArrived(n, this); // completes the response if these bytes end it
         return afterFeed();
+    }
+
+    /**
+     * The grace read timed out: parks unless input is held above the channel (TLS); the buffers go first (another
+     * reader task may run as soon as the connection has parked). Whether it parked.
+     */
+    private boolean park() {
+        if (transport.holdsInput()) return false;
+        buffers.release();
+        readView = null;
+        return connection.parkReader();
     }
 
     private void holdDelivery() {

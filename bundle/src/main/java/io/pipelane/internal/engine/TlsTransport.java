@@ -34,6 +34,8 @@ final class TlsTransport implements Transport {
     /** Decrypted bytes not yet delivered; kept flipped. */
     private ByteBuffer appIn;
     private boolean inputDone;
+    /** While the reader waits with a time limit ({@link #read(byte[], int, int, int)}): that limit, else 0. */
+    private int netReadTimeout;
     private boolean cleanClose;
     /** Encrypted bytes to send; used under writeLock. */
     private final ByteBuffer netOut;
@@ -102,6 +104,33 @@ final class TlsTransport implements Transport {
         return n;
     }
 
+    /** A read whose network reads give up after {@code timeoutMillis} without a byte. */
+    @Override
+    public int read(byte[] b, int off, int len, int timeoutMillis) throws IOException {
+        netReadTimeout = timeoutMillis;
+        try {
+            return read(b, off, len);
+        } finally {
+            netReadTimeout = 0;
+        }
+    }
+
+    @Override
+    public java.nio.channels.SocketChannel parkableChannel() {
+        return net.parkableChannel();
+    }
+
+    @Override
+    public void gateWrites(WriteGate gate) {
+        net.gateWrites(gate); // the engine's records go through net.write too
+    }
+
+    /** Ciphertext read and not yet unwrapped, or plaintext not yet returned: a parked wait would not see it. */
+    @Override
+    public boolean holdsInput() {
+        return netIn.hasRemaining() || appIn.hasRemaining();
+    }
+
     /**
      * Unwraps one record, reading from the network as needed. Returns {@code false} at the end of input (a
      * {@code close_notify}, or the connection closed without one).
@@ -138,7 +167,15 @@ final class TlsTransport implements Transport {
                         netIn = bigger;
                     }
                     netIn.compact();
-                    int n = net.read(netIn.array(), netIn.position(), netIn.remaining());
+                    int n;
+                    try {
+                        n = netReadTimeout > 0
+                                ? net.read(netIn.array(), netIn.position(), netIn.remaining(), netReadTimeout)
+                                : net.read(netIn.array(), netIn.position(), netIn.remaining());
+                    } catch (java.net.SocketTimeoutException nothingYet) {
+                        netIn.flip(); // as it was: the record's bytes so far stay
+                        throw nothingYet;
+                    }
                     if (n < 0) {
                         netIn.flip();
                         inputDone = true;

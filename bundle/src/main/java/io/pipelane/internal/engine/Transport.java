@@ -1,14 +1,43 @@
 package io.pipelane.internal.engine;
 
 import java.io.IOException;
+import java.nio.channels.SocketChannel;
 
 /**
- * A connected byte stream: TCP, TLS over TCP, or a Unix domain socket. Blocking. One thread reads while
+ * A connected byte stream: TCP, TLS over TCP, or a Unix domain socket. Blocking (a TCP channel leaves blocking
+ * mode only while its connection is parked, {@link IdleParking}, when nothing reads or writes it). One thread reads while
  * another writes; {@link #close()} may come from any thread and unblocks both.
  */
 interface Transport {
     /** Reads into {@code b}; blocks until at least one byte arrives. Returns -1 at the end of input. */
     int read(byte[] b, int off, int len) throws IOException;
+
+    /**
+     * Like {@link #read(byte[], int, int)}, but throws {@link java.net.SocketTimeoutException} once
+     * {@code timeoutMillis} have passed without a byte (nothing consumed). Only for a transport with a
+     * {@link #parkableChannel()}: the others wait without a limit.
+     */
+    default int read(byte[] b, int off, int len, int timeoutMillis) throws IOException {
+        return read(b, off, len);
+    }
+
+    /**
+     * The socket channel under this transport, which {@link IdleParking} may take out of blocking mode to wait for
+     * it in a selector while the connection is idle; null if this transport cannot park (a Unix domain socket:
+     * its channel has no socket adaptor, hence no read with a timeout to leave a blocking read by).
+     */
+    default SocketChannel parkableChannel() {
+        return null;
+    }
+
+    /** Every write to the {@link #parkableChannel()} passes {@code gate} first. */
+    default void gateWrites(WriteGate gate) {
+    }
+
+    /** Whether input was taken from the channel and not yet returned by {@link #read} (TLS records). */
+    default boolean holdsInput() {
+        return false;
+    }
 
     /**
      * After {@link #read} returned -1: whether the input ended cleanly. Always {@code true} for TCP and Unix
