@@ -48,7 +48,8 @@ import java.util.concurrent.TimeUnit;
  * What an idle connection costs, per client, each in its own JVM ({@code -Xmx1g}): opens one connection and
  * sends one GET on it (classes loaded, event loops and executors started), takes the heap after GC, then opens
  * K more connections, sends one GET on each, waits for every response, and takes the heap after GC again with
- * all K+1 connections open and idle. Per connection: the difference over K. Threads: the JVM's live threads
+ * all K+1 connections open and idle (with {@code -Didle.settleSeconds=S}: again after S seconds more, the figure
+ * reported). Per connection: the difference over K. Threads: the JVM's live threads
  * with every connection open (the JVM's own included), and how many more than with one connection.
  * Prints one Markdown table row on its last line.
  */
@@ -62,7 +63,8 @@ public final class IdleRun {
     static String launch(String javaHome, String client, int port, int connections) throws Exception {
         String java = Path.of(javaHome, "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g",
-                "-Didle.holdSeconds=" + Integer.getInteger("idle.holdSeconds", 0), "-cp", System.getProperty("java.class.path"),
+                "-Didle.holdSeconds=" + Integer.getInteger("idle.holdSeconds", 0),
+                "-Didle.settleSeconds=" + Integer.getInteger("idle.settleSeconds", 0), "-cp", System.getProperty("java.class.path"),
                 IdleRun.class.getName(), client, String.valueOf(port), String.valueOf(connections)));
         System.out.println("\n== idle connections: " + client + ", " + connections + " at once (" + java + ")");
         return ChildRun.tableRow(cmd, "| " + client + " | failed: see the log | | | | |");
@@ -86,6 +88,16 @@ public final class IdleRun {
             double seconds = (System.nanoTime() - t0) / 1e9;
             long all = heapAfterGc();
             int threadsAll = ManagementFactory.getThreadMXBean().getThreadCount();
+            // -Didle.settleSeconds=S measures again after the connections idled S seconds more (what a pool keeps
+            // for a while after a burst, e.g. the JDK's cached threads for 60 s, is gone by then); the row shows that
+            int settle = Integer.getInteger("idle.settleSeconds", 0);
+            if (settle > 0) {
+                System.out.printf(Locale.ROOT, "%s: at once: %.1f KB per connection, %d threads; settling %d s%n",
+                        client, (all - one) / 1000.0 / k, threadsAll, settle);
+                Thread.sleep(1000L * settle);
+                all = heapAfterGc();
+                threadsAll = ManagementFactory.getThreadMXBean().getThreadCount();
+            }
             System.out.printf(Locale.ROOT, "%s: %d connections in %.1f s; heap after GC %.1f MiB with one, %.1f MiB"
                     + " with %d; threads %d with one, %d with all%n", client, k, seconds, one / 1048576.0,
                     all / 1048576.0, k + 1, threadsOne, threadsAll);

@@ -62,7 +62,10 @@ import java.util.function.Consumer;
  * <h2>Threads</h2>
  * The reader task (one per connection at a time, on the executor) connects, then reads until the input ends, or
  * until a read's completions are due: it then hands the reading on to a new task and, no longer the reader, runs
- * them itself ({@link #readOn}); the writer
+ * them itself ({@link #readOn}). Over TCP it parks after {@link IdleParking#GRACE_MILLIS} with nothing expected:
+ * the task ends, the factory's {@link IdleSelector} thread waits for the socket, and starts a new reader task when
+ * the socket becomes readable or a write is about to begin (the write waits until the socket is blocking again);
+ * the writer
  * ({@link WriteSide}) runs on the thread that made a request writable when its write cannot block (a
  * {@code call} with nothing in flight, the reader once a read's responses are handed on), else as a task on the
  * executor; the watchdog thread only checks deadlines and, when one passed,
