@@ -56,8 +56,10 @@ public final class ConnectionFactoryBuilder {
     }
 
     /**
-     * The executor that runs connections' I/O tasks (each open connection keeps one task blocked in a socket
-     * read, and runs a writer task while it has requests to write). The factory does not shut it down. When
+     * The executor that runs connections' I/O tasks (each busy connection keeps one task blocked in a socket
+     * read, and runs a writer task while it has requests to write; a TCP or TLS connection idle for 200 ms ends
+     * its reading task and waits in the factory's one idle-selector thread, then starts a new task when it
+     * resumes; a Unix domain socket connection keeps its reading task). The factory does not shut it down. When
      * none is given, the factory owns one: virtual threads on Java 21 and later, else a cached pool of daemon
      * threads that end after a minute unused; it is shut down by {@link ConnectionFactory#close()}.
      */

@@ -66,8 +66,10 @@ public final class ResponseParser {
 
     private State state = State.STATUS_LINE;
     private boolean headRequest;
-    /** Bytes of a line that spans feeds. */
-    private byte[] line = new byte[256];
+    /** The first size of {@link #line}. */
+    private static final int LINE_BYTES = 256;
+    /** Bytes of a line that spans feeds; empty after {@link #releaseLineBuffer()} until a line spans feeds again. */
+    private byte[] line = new byte[LINE_BYTES];
     private int lineLength;
     /** Bytes of the current head (or trailer section), for maxResponseHeadBytes. */
     private int sectionBytes;
@@ -102,6 +104,16 @@ public final class ResponseParser {
      *
      * @param headRequest whether the request it answers is HEAD (its response has no body)
      */
+    /**
+     * Between responses (nothing of the next one fed yet): lets the line buffer go, for a connection that idles
+     * without a reader; the next line that spans feeds allocates it again.
+     */
+    public void releaseLineBuffer() {
+        if (lineLength == 0) line = NO_LINE;
+    }
+
+    private static final byte[] NO_LINE = new byte[0];
+
     public void reset(boolean headRequest) {
         this.headRequest = headRequest;
         state = State.STATUS_LINE;
@@ -321,7 +333,9 @@ public final class ResponseParser {
     }
 
     private void append(byte[] buf, int off, int len) {
-        if (lineLength + len > line.length) line = Arrays.copyOf(line, Math.max(line.length * 2, lineLength + len));
+        if (lineLength + len > line.length) {
+            line = Arrays.copyOf(line, Math.max(Math.max(line.length * 2, LINE_BYTES), lineLength + len));
+        }
         System.arraycopy(buf, off, line, lineLength, len);
         lineLength += len;
     }

@@ -819,7 +819,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             cause = failure;
             reason = closingReason;
             boolean idle = pipeline.waitingCount() == 0 && pipeline.inFlightCount() == 0;
-            done = w == Writing.STOPPED ? idle : idle && (w == Writing.FINISHED || w == Writing.SHUT)
+            done = w == Writing.STOPPED ? idle : idle && writes.wroteAll()
                     && (state == ConnectionState.CLOSING || state == ConnectionState.HALF_CLOSED);
         }
         if (!done) return;

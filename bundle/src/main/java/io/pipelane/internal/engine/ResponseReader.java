@@ -281,6 +281,7 @@ final class ResponseReader implements ResponseParser.Listener {
     private boolean park() {
         if (transport.holdsInput()) return false;
         buffers.release();
+        parser.releaseLineBuffer();
         readView = null;
         return connection.parkReader();
     }

@@ -8,6 +8,10 @@ import java.nio.channels.SocketChannel;
  * A Unix domain socket through a blocking {@link SocketChannel} (Java 16+). Reads and writes go to the channel
  * directly rather than through {@code Channels.newInputStream}, whose streams share one lock and would block
  * the writer behind a pending read.
+ *
+ * <p>It does not park when idle ({@link IdleParking}): a Unix domain socket channel has no socket adaptor
+ * ({@code socket()} is unsupported), so no read with a timeout, and a blocking channel read cannot be left
+ * otherwise without closing the channel; its reader keeps its thread while the connection is open.
  */
 final class UnixTransport implements Transport {
     private final SocketChannel channel;

@@ -77,6 +77,12 @@ final class WriteSide {
      * write runs), from {@link #markSent} until {@link #writeReturned}; else null.
      */
     private List<Exchange<?>> writeInProgress;
+    /**
+     * Whether the writer has taken the {@code HALF_CLOSE} step to its end (the output shut, or found unable to
+     * half-close): {@code SHUT} is entered when that step is chosen, before its bytes ({@code close_notify}) are
+     * sent, and the connection must not end (closing the socket) in between.
+     */
+    private boolean outputShut;
     /** Why writing stopped (a write error or timeout), else null: the cause of the requests it cut mid-write. */
     private Throwable stoppedBy;
     /**
@@ -276,7 +282,18 @@ final class WriteSide {
 
     /** Nothing more will be written after shutdown(); {@code halfClosed}: the write side was really shut. */
     void outputShutDown(boolean halfClosed) {
+        synchronized (lock) {
+            outputShut = true;
+        }
         connection.outputShutDown(halfClosed);
+    }
+
+    /**
+     * Whether everything has been written that will be: nothing more may be ({@code FINISHED}), or the output was
+     * shut after {@code shutdown()} ({@code SHUT}, once that step has run to its end). Under lock.
+     */
+    boolean wroteAll() {
+        return writing == Writing.FINISHED || writing == Writing.SHUT && outputShut;
     }
 
     /** Writing failed (the transport, or {@code victim}'s own body): see {@link HttpConnection#writingFailed}. */
