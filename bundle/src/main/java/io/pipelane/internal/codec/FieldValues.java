@@ -28,6 +28,12 @@ final class FieldValues {
         return v;
     }
 
+    /** Forgets every remembered value (an idle connection lets them go). */
+    void forget() {
+        java.util.Arrays.fill(names, null);
+        java.util.Arrays.fill(values, null);
+    }
+
     private static boolean sameLatin1(String s, byte[] b, int from, int to) {
         int n = to - from;
         if (s.length() != n) return false;

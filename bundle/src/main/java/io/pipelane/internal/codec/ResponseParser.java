@@ -81,7 +81,9 @@ public final class ResponseParser {
     private HttpVersion version;
     private int status;
     private String reason;
-    private String[] fields = new String[32];
+    /** The first size of {@link #fields}. */
+    private static final int FIELDS = 32;
+    private String[] fields = new String[FIELDS];
     /** The previous responses' values, reused when a field repeats (most do on one connection). */
     private final FieldValues values = new FieldValues();
     /** Gathers what framing needs from a head's fields, reused for every head. */
@@ -105,13 +107,19 @@ public final class ResponseParser {
      * @param headRequest whether the request it answers is HEAD (its response has no body)
      */
     /**
-     * Between responses (nothing of the next one fed yet): lets the line buffer go, for a connection that idles
-     * without a reader; the next line that spans feeds allocates it again.
+     * Between responses (nothing of the next one fed yet), for a connection that idles without a reader: lets go
+     * of the line buffer, the last head's fields and the remembered field values; the next response allocates what
+     * it needs again.
      */
-    public void releaseLineBuffer() {
-        if (lineLength == 0) line = NO_LINE;
+    public void releaseBuffers() {
+        if (lineLength != 0) return;
+        line = NO_LINE;
+        fields = NO_FIELDS;
+        fieldCount = 0;
+        values.forget();
     }
 
+    private static final String[] NO_FIELDS = new String[0];
     private static final byte[] NO_LINE = new byte[0];
 
     public void reset(boolean headRequest) {
@@ -461,7 +469,7 @@ public final class ResponseParser {
         int vs = skipOws(b, colon + 1, end);
         int ve = trimOws(b, vs, end);
         checkValue(b, vs, ve, name);
-        if (2 * fieldCount + 2 > fields.length) fields = Arrays.copyOf(fields, fields.length * 2);
+        if (2 * fieldCount + 2 > fields.length) fields = Arrays.copyOf(fields, Math.max(fields.length * 2, FIELDS));
         fields[2 * fieldCount] = name;
         fields[2 * fieldCount + 1] = values.decode(fieldCount, name, b, vs, ve);
         fieldCount++;

@@ -33,7 +33,7 @@ final class ReaderCalls {
     /** Whether the connection has ended: the reader checks it after each call, without the monitor. */
     private volatile boolean stopped;
 
-    /** The reader thread starts reading. */
+    /** The reader thread starts reading; null while the connection is parked (its thread is not kept). */
     synchronized void bind(Thread thread) {
         reader = thread;
     }

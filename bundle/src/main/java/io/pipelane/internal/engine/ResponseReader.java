@@ -275,15 +275,21 @@ final class ResponseReader implements ResponseParser.Listener {
     }
 
     /**
-     * The grace read timed out: parks unless input is held above the channel (TLS); the buffers go first (another
-     * reader task may run as soon as the connection has parked). Whether it parked.
+     * The grace read timed out: parks unless input is held above the channel (TLS). What the reader holds goes
+     * first (another reader task may run as soon as the connection has parked): its buffers, the parser's, the last
+     * response's exchange (every response is complete, each sink has heard its end) and its thread.
+     * Whether it parked.
      */
     private boolean park() {
         if (transport.holdsInput()) return false;
         buffers.release();
-        parser.releaseLineBuffer();
+        parser.releaseBuffers();
         readView = null;
-        return connection.parkReader();
+        opened = null;
+        calls.bind(null);
+        if (connection.parkReader()) return true;
+        calls.bind(Thread.currentThread());
+        return false;
     }
 
     private void holdDelivery() {

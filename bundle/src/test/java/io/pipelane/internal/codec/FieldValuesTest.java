@@ -36,6 +36,16 @@ class FieldValuesTest {
     }
 
     @Test
+    void forgottenValuesAreDecodedAfresh() {
+        String first = decode(0, "Server", "nio-bench");
+        values.forget();
+        String again = decode(0, "Server", "nio-bench");
+        assertEquals("nio-bench", again);
+        assertNotSame(first, again);
+        assertSame(again, decode(0, "Server", "nio-bench"), "remembered again");
+    }
+
+    @Test
     void positionsBeyondTheRememberedOnesAreDecoded() {
         String a = decode(FieldValues.POSITIONS, "Vary", "Accept");
         String b = decode(FieldValues.POSITIONS, "Vary", "Accept");

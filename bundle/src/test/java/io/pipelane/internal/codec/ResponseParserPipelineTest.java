@@ -161,16 +161,25 @@ class ResponseParserPipelineTest {
     private static void check(String input, boolean[] headRequests, Eof eof, String... expected) {
         byte[] bytes = input.getBytes(StandardCharsets.ISO_8859_1);
         int n = bytes.length;
-        assertEquals(Arrays.asList(expected), run(bytes, ParserRun.whole(n), headRequests, eof), "fed whole");
-        assertEquals(Arrays.asList(expected), run(bytes, ParserRun.byteByByte(n), headRequests, eof), "byte by byte");
-        for (int at = 0; at <= n; at++) {
-            assertEquals(Arrays.asList(expected), run(bytes, ParserRun.splitAt(n, at), headRequests, eof),
-                    "split at " + at);
+        for (boolean idle : new boolean[] {false, true}) {
+            String how = idle ? ", its buffers released after each response" : "";
+            assertEquals(Arrays.asList(expected), run(bytes, ParserRun.whole(n), headRequests, eof, idle),
+                    "fed whole" + how);
+            assertEquals(Arrays.asList(expected), run(bytes, ParserRun.byteByByte(n), headRequests, eof, idle),
+                    "byte by byte" + how);
+            for (int at = 0; at <= n; at++) {
+                assertEquals(Arrays.asList(expected), run(bytes, ParserRun.splitAt(n, at), headRequests, eof, idle),
+                        "split at " + at + how);
+            }
         }
     }
 
-    /** The reader loop of a connection, over the given slices; one line per response. */
-    private static List<String> run(byte[] input, List<int[]> slices, boolean[] headRequests, Eof eof) {
+    /**
+     * The reader loop of a connection, over the given slices; one line per response. {@code idle}: the parser lets
+     * its buffers go after each response, as when the connection parks between responses.
+     */
+    private static List<String> run(byte[] input, List<int[]> slices, boolean[] headRequests, Eof eof,
+                                    boolean idle) {
         ResponseParser parser = new ResponseParser(ParserLimits.defaults());
         List<String> out = new ArrayList<>();
         Recorder rec = null;
@@ -197,6 +206,7 @@ class ResponseParserPipelineTest {
                     if (parser.isComplete()) {
                         out.add(describe(rec, s[0] + off - 3));
                         inResponse = false;
+                        if (idle) parser.releaseBuffers();
                     } else {
                         assertEquals(end, off, "feed stopped early without completing the response");
                     }
