@@ -3,8 +3,11 @@ package io.pipelane.internal.engine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.InterruptedIOException;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 
 /**
@@ -33,7 +36,11 @@ final class PlainTransport implements Transport {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        return in.read(b, off, len);
+        try {
+            return in.read(b, off, len);
+        } catch (IOException e) {
+            throw socketFailure(e);
+        }
     }
 
     /** A read that gives up with a {@link SocketTimeoutException} after {@code timeoutMillis} without a byte. */
@@ -42,6 +49,8 @@ final class PlainTransport implements Transport {
         socket.setSoTimeout(timeoutMillis); // only the reader reads: the timeout is its own
         try {
             return in.read(b, off, len);
+        } catch (IOException e) {
+            throw socketFailure(e);
         } finally {
             if (!closed) socket.setSoTimeout(0);
         }
@@ -59,9 +68,23 @@ final class PlainTransport implements Transport {
         try {
             if (closed) throw new TransportClosedException();
             out.write(b, off, len);
+        } catch (IOException e) {
+            throw socketFailure(e);
         } finally {
             if (g != null) g.leave();
         }
+    }
+
+    /**
+     * A failure as a {@link Socket}'s streams report it, a {@link SocketException} (the retry policy tells a
+     * connection the server reset by it): the channel's streams report a reset or broken pipe on write, and a close
+     * during a read or write, with other types.
+     */
+    private static IOException socketFailure(IOException e) {
+        if (e instanceof SocketException || e instanceof InterruptedIOException) return e; // timeouts included
+        SocketException s = new SocketException(e instanceof ClosedChannelException ? "Socket closed" : e.getMessage());
+        s.initCause(e);
+        return s;
     }
 
     @Override
