@@ -8,8 +8,6 @@ import io.pipelane.ConnectionState;
 import io.pipelane.Endpoint;
 import io.pipelane.HttpVersion;
 import io.pipelane.PipelaneException;
-import io.pipelane.PipelaneTimeoutException;
-import io.pipelane.PipelaneTimeoutException.Phase;
 import io.pipelane.Request;
 import io.pipelane.Response;
 import io.pipelane.ResponseHead;
@@ -31,13 +29,14 @@ import java.util.function.Consumer;
 /**
  * One pipelined connection: its public API, its {@link ConnectionState}, its queues ({@link Pipeline}) and its
  * ending. The write side ({@link WriteSide}: what may still be written, the {@link PipelineWriter} and its steps),
- * the reader ({@link ResponseReader}) and the {@link Watchdog} each own their own state and report to this class,
- * which alone changes the connection's.
+ * the reader task ({@link ReaderTask}: connecting, then the {@link ResponseReader}, its hand-on and parking), the
+ * connect timeouts ({@link ConnectDeadlines}) and the {@link Watchdog} each own their own state and report to this
+ * class, which alone changes the connection's.
  *
  * <h2>Lifecycle</h2>
  * <ol>
  *   <li>{@code CONNECTING}: the reader task opens the transport through the factory's {@link Connector}
- *       (TCP, then TLS: {@link ConnectPhase}); requests queue.</li>
+ *       (TCP, then TLS: {@link ConnectDeadlines.ConnectPhase}); requests queue.</li>
  *   <li>{@code OPEN}: the writer writes what the pipeline allows ({@code Writing.OPEN}); the reader delivers
  *       responses in order.</li>
  *   <li>{@code CLOSING}: no new request is accepted, because of {@code shutdown()} ({@code Writing.DRAINING}: the
@@ -62,7 +61,7 @@ import java.util.function.Consumer;
  * <h2>Threads</h2>
  * The reader task (one per connection at a time, on the executor) connects, then reads until the input ends, or
  * until a read's completions are due: it then hands the reading on to a new task and, no longer the reader, runs
- * them itself ({@link #readOn}). Over TCP it parks after {@link IdleParking#GRACE_MILLIS} with nothing expected:
+ * them itself ({@link ReaderTask}). Over TCP it parks after {@link IdleParking#GRACE_MILLIS} with nothing expected:
  * the task ends, the factory's {@link IdleSelector} thread waits for the socket, and starts a new reader task when
  * the socket becomes readable or a write is about to begin (the write waits until the socket is blocking again);
  * the writer
@@ -82,18 +81,14 @@ import java.util.function.Consumer;
 final class HttpConnection implements Connection, Watchdog.Watched, Connector.Progress {
     private static final System.Logger LOG = io.pipelane.internal.log.Logs.logger(HttpConnection.class);
 
-    /** The phases of connecting, for their timeouts. */
-    enum ConnectPhase { TCP, TLS_HANDSHAKE, DONE }
-
     final Endpoint endpoint;
     final ConnectionOptions options;
     private final Executor executor;
     /** Runs application code (completions, the finaliser of an ending on its own) on the executor, in order. */
     private final Delivery delivery;
     private final Watchdog watchdog;
-    private final Connector connector;
-    /** Where the reader of an idle TCP connection parks; null: it never parks (tests' in-memory transports). */
-    private final IdleSelector idleSelector;
+    /** Connects, then reads: owns the reader and its parking. */
+    private final ReaderTask readerTask;
     private final Consumer<HttpConnection> onTerminated;
     private final long id;
     /** Reports what happens to the listeners (one call per event; nothing is built when nobody listens). */
@@ -124,15 +119,9 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     private volatile CompletableFuture<Void> change;
     private Transport transport;
     private Closeable connecting;
-    private volatile ResponseReader reader;
-    /** The reader's idle wait in the selector, once open, if the transport can park; else null. */
-    private volatile IdleParking parking;
-    /** Whether the executor refused a reader task: the reader then keeps its thread (never parks). */
-    private volatile boolean executorRefused;
 
-    // --- for the watchdog ---
-    private volatile ConnectPhase connectPhase = ConnectPhase.TCP;
-    private volatile long connectPhaseStartedAt;
+    /** The phases of connecting, for the watchdog. */
+    private final ConnectDeadlines connectDeadlines = new ConnectDeadlines();
 
     final CompletableFuture<Connection> connected = new CompletableFuture<>();
 
@@ -145,11 +134,10 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         this.options = options;
         this.executor = executor;
         this.watchdog = watchdog;
-        this.connector = connector;
-        this.idleSelector = idleSelector;
         this.onTerminated = onTerminated;
         this.pipeline = new Pipeline(options);
         this.delivery = new Delivery(executor, this, this::writeDeferred);
+        this.readerTask = new ReaderTask(this, executor, delivery, connector, idleSelector);
         this.termination = new Termination(this, lock, options, delivery);
         this.writes = new WriteSide(this, lock, pipeline, executor, termination);
     }
@@ -161,11 +149,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
 
     /** Starts connecting in the background. */
     void start() {
-        connectPhaseStartedAt = System.nanoTime();
+        connectDeadlines.started(System.nanoTime());
         events.connecting();
         watchdog.register(this);
         try {
-            executor.execute(this::connectAndRead);
+            executor.execute(readerTask::connectAndRead);
         } catch (RejectedExecutionException e) {
             terminate(ConnectionState.FAILED, new PipelaneException("the executor refused the connection's task", e), null);
         }
@@ -178,33 +166,24 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
 
     // ------------------------------------------------------------------------------------------ connecting
 
-    private void connectAndRead() {
-        Transport t;
-        try {
-            t = connector.open(endpoint, options, this);
-        } catch (Throwable e) {
-            terminate(ConnectionState.FAILED, e, null);
-            return;
-        }
-        ResponseReader r;
+    /**
+     * On the reader task: the transport is open. Attaches it (the reader and its parking, {@link ReaderTask#attach}),
+     * opens the connection and starts the writer. False if the connection ended meanwhile (the transport is closed):
+     * nothing is read.
+     */
+    boolean opened(Transport t) {
         PipelineWriter w;
         boolean configured;
         synchronized (lock) {
             connecting = null;
-            connectPhase = ConnectPhase.DONE;
+            connectDeadlines.done();
             if (state.isTerminal()) {
                 t.close();
-                return;
+                return false;
             }
             transport = t;
             writes.attach(t);
-            reader = r = new ResponseReader(this, t);
-            if (idleSelector != null && t.parkableChannel() != null) {
-                IdleParking p = new IdleParking(t.parkableChannel(), idleSelector, this::resumeReading,
-                        this::idleSelectorFailed);
-                t.gateWrites(p); // before the first write
-                parking = p;
-            }
+            readerTask.attach(t);
             if (state == ConnectionState.CONNECTING) state = ConnectionState.OPEN;
             w = writes.claim();
             configured = options.persistence() != io.pipelane.Persistence.AUTO;
@@ -215,96 +194,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         delivery.submit(connected, () -> connected.complete(this));
         signalChange();
         WriteSide.start(w);
-        readOn(r);
-    }
-
-    /**
-     * The reader task: reads until the input ends; when a read's completions are due, hands the reading on to a new
-     * task and runs them on this thread ({@link ResponseReader.End#DRAIN_DUE}), so they do not wait for a thread to
-     * wake. One task reads at a time: the next starts only once this one has stopped reading. When the reader parks
-     * ({@link ResponseReader.End#PARKED}, {@link IdleParking}) the task ends, and {@link #resumeReading} starts a new
-     * one when the connection resumes.
-     */
-    private void readOn(ResponseReader r) {
-        boolean handedOn = false;
-        try {
-            while (true) {
-                ResponseReader.End end;
-                try {
-                    end = r.run();
-                } catch (Throwable e) {
-                    readFailed(e, r.victim(e));
-                    return;
-                }
-                if (end == ResponseReader.End.PARKED) {
-                    handedOn = true; // another reader task may run already: nothing more of the connection's here
-                    return;
-                }
-                if (end != ResponseReader.End.DRAIN_DUE) {
-                    ended(r, end);
-                    return;
-                }
-                int drain = r.drainDue();
-                handedOn = readOnElsewhere(r);
-                readDispatched(); // what the read let through is written before the completions run
-                delivery.drainHere(drain);
-                if (handedOn) return;
-            }
-        } finally {
-            if (!handedOn) {
-                // The connection has ended: a sink still open hears it here, on the reader thread, which owns it.
-                Throwable why;
-                synchronized (lock) {
-                    why = failure;
-                }
-                r.endOpenSink(why);
-            }
-        }
-    }
-
-    /** A new task reads on; false if the executor refused it (it is shutting down): this thread reads on. */
-    private boolean readOnElsewhere(ResponseReader r) {
-        try {
-            executor.execute(() -> readOn(r));
-            return true;
-        } catch (RejectedExecutionException e) {
-            executorRefused = true; // the reader keeps this thread: it does not park, which would need a new task
-            return false;
-        }
-    }
-
-    /** How the reader ended, other than with a failure: what the connection does next. */
-    private void ended(ResponseReader r, ResponseReader.End end) {
-        switch (end) {
-            case LAST_RESPONSE:
-                serverClosedAfterResponse(r.lastHead());
-                break;
-            case INPUT_ENDED:
-                inputEnded();
-                break;
-            default:
-                break; // ended from inside the reader
-        }
-    }
-
-    /**
-     * On the idle selector's thread: the parked connection's channel is readable, or a write waits; the channel is
-     * in blocking mode again. The reader task starts again on the executor.
-     */
-    private void resumeReading() {
-        ResponseReader r = reader;
-        try {
-            executor.execute(() -> readOn(r));
-        } catch (RejectedExecutionException e) {
-            terminate(ConnectionState.FAILED, new PipelaneException("the executor refused the connection's reader task",
-                    e), null);
-        }
-    }
-
-    /** The idle selector failed while this connection was parked: nothing watches the server any more. */
-    private void idleSelectorFailed(IOException cause) {
-        terminate(ConnectionState.FAILED, new PipelaneException("the selector of idle connections failed: " + cause,
-                cause), null);
+        return true;
     }
 
     @Override
@@ -317,8 +207,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
 
     @Override
     public void handshaking() {
-        connectPhaseStartedAt = System.nanoTime();
-        connectPhase = ConnectPhase.TLS_HANDSHAKE;
+        connectDeadlines.handshaking(System.nanoTime());
         events.handshaking();
     }
 
@@ -340,11 +229,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         synchronized (lock) {
             if (!admit(e)) return e.future;
             changed = takeChange();
-            start = writeStart(onDrain);
+            start = WriteStart.decide(onDrain, pipeline, writes, options);
         }
         e.reportQueued();
         complete(changed);
-        start.run(this);
+        start.run(delivery, writes);
         return e.future;
     }
 
@@ -362,7 +251,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             boolean any = false;
             for (Exchange<T> e : exchanges) any |= admit(e);
             changed = any ? takeChange() : null;
-            start = any ? writeStart(onDrain) : WriteStart.NONE;
+            start = any ? WriteStart.decide(onDrain, pipeline, writes, options) : WriteStart.NONE;
         }
         List<CompletableFuture<Response<T>>> futures = new ArrayList<>(exchanges.size());
         for (Exchange<T> e : exchanges) {
@@ -370,7 +259,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             futures.add(e.future);
         }
         complete(changed);
-        start.run(this);
+        start.run(delivery, writes);
         return futures;
     }
 
@@ -398,65 +287,6 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         pipeline.add(e);
         return true;
     }
-
-    /**
-     * Where the requests just queued are written from; claims the writer unless they wait for the delivery's
-     * drain. {@code onDrain}: the caller is a completion run by the delivery. Under lock.
-     */
-    private WriteStart writeStart(boolean onDrain) {
-        if (onDrain && pipeline.waitingCount() < deferLimit()) return WriteStart.DEFERRED;
-        PipelineWriter w = writes.claim();
-        if (w == null) return WriteStart.NONE;
-        return new WriteStart(pipeline.inFlightCount() == 0 ? WriteStart.Kind.INLINE : WriteStart.Kind.TASK, w);
-    }
-
-    /** Where a call's requests are written from, decided under the lock and acted on after it. */
-    private record WriteStart(Kind kind, PipelineWriter claimed) {
-        enum Kind {
-            /** The writer runs already (or may not run): it takes them in its next steps. */
-            NONE,
-            /**
-             * Made by a completion: the drain writes them with the others of its round, in one write, on its
-             * thread ({@link Delivery#deferWrite}).
-             */
-            DEFERRED,
-            /** Nothing in flight (one call at a time, the first of a burst): written on this thread, no hand-off. */
-            INLINE,
-            /** The claimed writer goes on as a task, which takes the rest of the burst into one socket write. */
-            TASK
-        }
-
-        static final WriteStart NONE = new WriteStart(Kind.NONE, null);
-        static final WriteStart DEFERRED = new WriteStart(Kind.DEFERRED, null);
-
-        void run(HttpConnection c) {
-            switch (kind) {
-                case DEFERRED:
-                    if (!c.delivery.deferWrite()) c.writes.schedule(); // the watchdog took the drain over meanwhile
-                    break;
-                case INLINE:
-                    WriteSide.start(claimed);
-                    break;
-                case TASK:
-                    c.writes.handOff(claimed);
-                    break;
-                default:
-                    break;
-            }
-        }
-    }
-
-    /**
-     * Requests made by completions wait for the end of the drain's round only while fewer than this wait to be
-     * written: a completion that makes many calls has them written as they come, like any caller, rather than
-     * filling the queue up to {@link ConnectionOptions#maxQueuedRequests()}. Under lock.
-     */
-    private int deferLimit() {
-        return Math.min(DEFERRED_WRITES, options.maxQueuedRequests());
-    }
-
-    /** See {@link #deferLimit()}. */
-    static final int DEFERRED_WRITES = 256;
 
     /**
      * The failure of a request the connection no longer accepts. Its cause is the connection's failure, or, while
@@ -625,6 +455,13 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         if (nothingInFlight) terminate(ConnectionState.FAILED, cause, null);
     }
 
+    /** Why the connection failed or closed, once it has ended (null before, or while only closing). */
+    Throwable failure() {
+        synchronized (lock) {
+            return failure;
+        }
+    }
+
     /** When writing stopped on a failure (System.nanoTime), 0 while it has not. */
     long writingStoppedAt() {
         return writes.stoppedAt();
@@ -641,7 +478,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
 
     /** Bytes of read and write buffers the connection holds now, for tests. */
     int bufferBytes() {
-        ResponseReader r = reader;
+        ResponseReader r = readerTask.reader();
         synchronized (lock) {
             return writes.bufferBytes() + (r == null ? 0 : r.heldBufferBytes());
         }
@@ -649,41 +486,32 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
 
     /** Whether the reader waits with nothing expected (in a read, or parked), for tests. */
     boolean isWaitingIdle() {
-        ResponseReader r = reader;
+        ResponseReader r = readerTask.reader();
         return r != null && r.isReadingIdle() || isParked();
     }
 
-    /** Whether the reader may park when idle (its transport can). */
-    boolean mayPark() {
-        return parking != null;
-    }
-
     /**
-     * On the reader thread, after a grace read timed out: parks the reader if the connection is open and idle (the
-     * writer's batch array goes too). Returns whether it parked: then the reader task ends at once.
+     * On the reader thread, before it parks ({@link ReaderTask#park}): whether the connection is open and idle; if
+     * it is, the writer's batch array goes.
      */
-    boolean parkReader() {
-        IdleParking p = parking;
-        if (p == null || executorRefused) return false;
+    boolean idleForParking() {
         synchronized (lock) {
             if (state != ConnectionState.OPEN || pipeline.inFlightCount() != 0 || pipeline.waitingCount() != 0) {
                 return false;
             }
             writes.releaseIdleBuffer();
+            return true;
         }
-        return p.park();
     }
 
     /** Whether the reader is parked in the idle selector, for tests. */
     boolean isParked() {
-        IdleParking p = parking;
-        return p != null && p.state() == IdleParking.Parked.PARKED;
+        return readerTask.isParked();
     }
 
     /** Waits (bounded) until the reader is parked, for tests; returns whether it is. */
     boolean awaitParked(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
-        IdleParking p = parking;
-        return p != null && p.awaitParked(timeout, unit);
+        return readerTask.awaitParked(timeout, unit);
     }
 
     /** The exchange whose response comes next, or null if nothing is in flight. */
@@ -770,41 +598,22 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         if (writes.writing() != Writing.OPEN) finishIfDone();
     }
 
-    private void serverClosedAfterResponse(ResponseHead head) {
-        terminate(ConnectionState.CLOSED, new ConnectionClosedException("the server closed the connection after a "
-                + head.status() + " response" + (head.headers().containsToken("Connection", "close")
-                ? " with Connection: close" : " that did not keep the connection alive")), null,
-                delivery, CloseReason.COMPLETED);
-    }
-
-    /** The server closed its side between responses. */
-    private void inputEnded() {
+    /** The server closed its side between responses (the reader task's report). */
+    void inputEnded() {
         boolean idle;
         synchronized (lock) {
             idle = pipeline.inFlightCount() == 0
                     && (pipeline.waitingCount() == 0 || writes.writing() == Writing.FINISHED);
         }
         terminate(idle ? ConnectionState.CLOSED : ConnectionState.FAILED,
-                new ConnectionClosedException("the server closed the connection to " + endpoint), null, delivery,
+                new ConnectionClosedException("the server closed the connection to " + endpoint), null,
                 CloseReason.SERVER_CLOSED);
-    }
-
-    /** Reading failed (I/O error, malformed or cut-short response, a body sink gave up): the connection ends. */
-    private void readFailed(Throwable cause, Exchange<?> victim) {
-        if (cause instanceof PipelaneTimeoutException
-                && ((PipelaneTimeoutException) cause).phase() == Phase.BODY_READ) {
-            LOG.log(System.Logger.Level.WARNING, () -> "the streamed response body of " + victim + " on " + this
-                    + " was not read for " + options.bodyReadTimeout().toMillis()
-                    + " ms: closing the connection; read or close response body streams");
-        }
-        terminate(ConnectionState.FAILED, cause, victim);
     }
 
     /** A response arrived with no request outstanding (an unsolicited 408, say): close, fail nothing unsent. */
     void unsolicitedResponse(ResponseHead head) {
         terminate(ConnectionState.CLOSED, new ConnectionClosedException("unsolicited " + head.status()
-                + " response from " + endpoint + " with no request outstanding"), null, delivery,
-                CloseReason.SERVER_CLOSED);
+                + " response from " + endpoint + " with no request outstanding"), null, CloseReason.SERVER_CLOSED);
     }
 
     // ------------------------------------------------------------------------------------------ ending
@@ -827,7 +636,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             terminate(ConnectionState.FAILED, cause, null);
         } else {
             terminate(ConnectionState.CLOSED, new ConnectionClosedException("connection to " + endpoint
-                    + " closed after its last request" + (reason == null ? "" : ": " + reason)), null, delivery,
+                    + " closed after its last request" + (reason == null ? "" : ": " + reason)), null,
                     CloseReason.COMPLETED);
         }
     }
@@ -844,6 +653,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      */
     void terminate(ConnectionState finalState, Throwable cause, Exchange<?> victim) {
         terminate(finalState, cause, victim, delivery, null);
+    }
+
+    /** {@link #terminate(ConnectionState, Throwable, Exchange)} with the reason the listeners are told. */
+    void terminate(ConnectionState finalState, Throwable cause, Exchange<?> victim, CloseReason reason) {
+        terminate(finalState, cause, victim, delivery, reason);
     }
 
     /**
@@ -874,11 +688,10 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             termination.begin(outstanding, outcomes.failures(), outcomes.ifNotSent());
             t = transport;
             c = connecting;
-            r = reader;
+            r = readerTask.reader();
         }
         if (t != null) t.close();
-        IdleParking p = parking;
-        if (p != null) p.close(); // after the transport: a parked channel is released by the selector
+        readerTask.closeParking(); // after the transport: a parked channel is released by the selector
         if (c != null) closeQuietly(c);
         if (r != null) r.stop(); // a sink the reader is blocked in is interrupted; it hears its end from the reader
         onTerminated.accept(this);
@@ -952,14 +765,10 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             termination.checkOverdue(now);
             return;
         }
-        ConnectPhase phase = connectPhase;
-        if (phase != ConnectPhase.DONE) {
-            boolean tls = phase == ConnectPhase.TLS_HANDSHAKE;
-            java.time.Duration limit = tls ? options.handshakeTimeout() : options.connectTimeout();
-            if (now - connectPhaseStartedAt > limit.toNanos()) {
-                expire(new Expiry(new PipelaneTimeoutException(tls ? Phase.HANDSHAKE : Phase.CONNECT, limit,
-                        (tls ? "the TLS handshake with " : "connecting to ") + endpoint + " timed out"), null));
-            }
+        ConnectDeadlines.ConnectPhase phase = connectDeadlines.phase();
+        if (phase != ConnectDeadlines.ConnectPhase.DONE) {
+            Expiry x = connectDeadlines.expired(phase, now, options, endpoint);
+            if (x != null) expire(x);
             return;
         }
         releaseIdleBuffers(now);
@@ -968,7 +777,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             writeTimedOut(x);
             return;
         }
-        ResponseReader r = reader;
+        ResponseReader r = readerTask.reader();
         x = r == null ? null : r.expired(now);
         if (x != null) expire(x);
     }
@@ -978,7 +787,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      * busy buffer and the writer's batch array go (they come back, from their first size, when needed).
      */
     private void releaseIdleBuffers(long now) {
-        ResponseReader r = reader;
+        ResponseReader r = readerTask.reader();
         if (r == null || !r.releaseIdleBuffer(now)) return;
         synchronized (lock) {
             writes.releaseIdleBuffer();

@@ -21,9 +21,10 @@ import java.nio.ByteBuffer;
 /**
  * The reader loop of a connection: reads the socket eagerly into one buffer, feeds the {@link ResponseParser},
  * and delivers each response to the exchange at the head of the in-flight queue, strictly in order. Runs on the
- * connection's reader task until the input ends or fails, then reports how it ended ({@link #run} returns); or,
- * over TCP, until the connection has been idle for {@link IdleParking#GRACE_MILLIS}: then it parks
- * ({@link End#PARKED}, its buffers released) and runs again, on a new task, when the connection resumes.
+ * connection's reader task ({@link ReaderTask}) until the input ends or fails, then reports how it ended
+ * ({@link #run} returns); or, over TCP, until the connection has been idle for {@link IdleParking#GRACE_MILLIS}:
+ * then it parks ({@link End#PARKED}, its buffers released) and runs again, on a new task, when the connection
+ * resumes.
  *
  * <h2>Lifecycle ({@link Reading})</h2>
  * <ol>
@@ -84,6 +85,8 @@ final class ResponseReader implements ResponseParser.Listener {
     static final int HEAD_READ_AFTER_LARGE_BODY_BYTES = 4 * 1024;
 
     private final HttpConnection connection;
+    /** The reader task that runs this reader: it parks the reader when the connection is idle. */
+    private final ReaderTask task;
     private final Transport transport;
     /** The transport as a {@link DirectReadSink.Source}, made once. */
     private final DirectReadSink.Source source;
@@ -136,8 +139,9 @@ final class ResponseReader implements ResponseParser.Listener {
     private final OwnCode handlers = new OwnCode();
     private final OwnCode sinks = new OwnCode();
 
-    ResponseReader(HttpConnection connection, Transport transport) {
+    ResponseReader(HttpConnection connection, Transport transport, ReaderTask task) {
         this.connection = connection;
+        this.task = task;
         this.transport = transport;
         this.source = transport::read;
         this.options = connection.options;
@@ -168,7 +172,7 @@ final class ResponseReader implements ResponseParser.Listener {
             int length = lastBodyLarge && reading != Reading.BODY
                     ? Math.min(into.length, HEAD_READ_AFTER_LARGE_BODY_BYTES) : into.length;
             // Idle: a read that gives up after the grace period, to park (busy reads wait without a limit).
-            boolean graced = idle && connection.mayPark();
+            boolean graced = idle && task.mayPark();
             inRead = true;
             int n;
             boolean graceOver = false;
@@ -287,7 +291,7 @@ final class ResponseReader implements ResponseParser.Listener {
         readView = null;
         opened = null;
         calls.bind(null);
-        if (connection.parkReader()) return true;
+        if (task.park()) return true;
         calls.bind(Thread.currentThread());
         return false;
     }
