@@ -1,6 +1,5 @@
 package io.pipelane.internal.engine;
 
-import io.pipelane.BodyHandlers;
 import io.pipelane.BodySink;
 import io.pipelane.ConnectionOptions;
 import io.pipelane.Headers;
@@ -37,11 +36,12 @@ import java.nio.ByteBuffer;
  *   IDLE ──byte──► HEAD ──final head──► BODY ──complete──► IDLE
  *     └──────────────┴───────────────────┴──end of input / error──► ENDED
  * </pre>
- * Its fields are confined to the reader thread, except the volatile time stamps and {@code reading}, which the
- * watchdog reads through {@link #expired}; its buffers are {@link ReadBuffers}, and its calls into application
- * code (handlers, sinks) go through {@link ReaderCalls}. After each read it has handed on, the connection writes
- * what that read made writable ({@link HttpConnection#readDispatched}). The completions of one read's responses
- * start one drain, after the read ({@link Delivery#hold}): run by this thread, once a new task reads on
+ * Its fields are confined to the reader thread, except {@code reading}, which the watchdog reads through
+ * {@link #expired}; the read timeouts' time stamps and counts are {@link ReadDeadlines}', its buffers are
+ * {@link ReadBuffers}, and its calls into application code (handlers, sinks) go through {@link ReaderCalls}. After
+ * each read it has handed on, the connection writes what that read made writable
+ * ({@link HttpConnection#readDispatched}). The completions of one read's responses start one drain, after the read
+ * ({@link DeliveryHold}, {@link Delivery#hold}): run by this thread, once a new task reads on
  * ({@link End#DRAIN_DUE}), so the reader moves from thread to thread, one at a time, each task handing its state
  * to the next through the executor.
  *
@@ -97,24 +97,10 @@ final class ResponseReader implements ResponseParser.Listener {
     private ByteBuffer readView;
 
     private volatile Reading reading = Reading.IDLE;
-    /** Whether the reader is blocked in a socket read (only then do the read timeouts apply). */
-    private volatile boolean inRead;
-    private volatile long lastReadAt;
-    private volatile long lastResponseEndAt;
-    /** When the first byte of the current response arrived, for responseHeadTimeout. */
-    private volatile long responseStartedAt;
-    /** Body bytes of the current response so far, for minBodyRate; reset when a response begins. */
-    private volatile long bodyBytes;
-    /** The responses begun so far: tells the watchdog's rate window that a new response started. */
-    private volatile int responseCount;
-    // --- the rate window: read and written by the watchdog only (in expired) ---
-    private int windowResponse = -1;
-    private long windowStartedAt;
-    private long windowStartBytes;
+    /** The read timeouts' time stamps and counts, which the watchdog reads. */
+    private final ReadDeadlines deadlines;
     /** The exchange whose response is being parsed; null between responses and for an unsolicited one. */
     private Exchange<?> current;
-    /** Bytes of the current response's head received so far, to say where a response was cut. */
-    private long headBytes;
     /** The head of the server's last response (it closes after it), else null. */
     private ResponseHead lastHead;
     /** The exchange whose handler or sink failed: the rest of its body is read and dropped. */
@@ -130,14 +116,10 @@ final class ResponseReader implements ResponseParser.Listener {
     private boolean largeBody;
     /** Whether the last response's body was large: reads for the next head are short. */
     private boolean lastBodyLarge;
-    /** Whether the reader holds the delivery's drain for the read it hands on ({@link Delivery#hold}). */
-    private boolean holding;
     /** The drain the last read made due, after {@link End#DRAIN_DUE}. */
     private int drainDue;
-    /** Whether the current response's sink may wait for the application: the reader releases before it calls it. */
-    private boolean sinkMayWait;
-    private final OwnCode handlers = new OwnCode();
-    private final OwnCode sinks = new OwnCode();
+    /** The hold of the delivery's drain for the read being handed on, released before application code. */
+    private final DeliveryHold hold;
 
     ResponseReader(HttpConnection connection, Transport transport, ReaderTask task) {
         this.connection = connection;
@@ -146,6 +128,8 @@ final class ResponseReader implements ResponseParser.Listener {
         this.source = transport::read;
         this.options = connection.options;
         this.parser = new ResponseParser(ParserLimits.of(options));
+        this.deadlines = new ReadDeadlines(connection);
+        this.hold = new DeliveryHold(connection.delivery());
     }
 
     /**
@@ -173,7 +157,7 @@ final class ResponseReader implements ResponseParser.Listener {
                     ? Math.min(into.length, HEAD_READ_AFTER_LARGE_BODY_BYTES) : into.length;
             // Idle: a read that gives up after the grace period, to park (busy reads wait without a limit).
             boolean graced = idle && task.mayPark();
-            inRead = true;
+            deadlines.readStarted();
             int n;
             boolean graceOver = false;
             try {
@@ -186,14 +170,14 @@ final class ResponseReader implements ResponseParser.Listener {
             } catch (IOException e) {
                 throw cutShort(e);
             } finally {
-                inRead = false;
+                deadlines.readReturned();
                 buffers.readReturned();
             }
             if (graceOver) {
                 if (park()) return End.PARKED;
                 continue;
             }
-            lastReadAt = System.nanoTime();
+            deadlines.bytesArrived();
             if (n < 0) return endOfInput();
             End end = handOn(into, n);
             if (end != null) return end;
@@ -205,14 +189,14 @@ final class ResponseReader implements ResponseParser.Listener {
      * straight into the sink. Returns how the reader ends, {@link End#DRAIN_DUE}, or null to read on.
      */
     private End handOn(byte[] into, int n) throws IOException {
-        holdDelivery(); // one drain for this read's responses, started once all are handed on
+        hold.hold(); // one drain for this read's responses, started once all are handed on
         int due;
         try {
             End end = into == null ? dispatchDirect(n) : dispatch(into, n);
             if (end != null) return end;
-            due = releaseDeliveryToHere();
+            due = hold.releaseToHere();
         } finally {
-            releaseDelivery(); // not released yet: the read ended otherwise (the drain starts as a task)
+            hold.release(); // not released yet: the read ended otherwise (the drain starts as a task)
         }
         if (into != null) buffers.afterRead(into, n);
         if (due >= 0) {
@@ -226,13 +210,6 @@ final class ResponseReader implements ResponseParser.Listener {
     /** After {@link End#DRAIN_DUE}: the drain this thread is to run ({@link Delivery#drainHere}). */
     int drainDue() {
         return drainDue;
-    }
-
-    /** Ends the hold of this read at its end, taking the drain it made due (-1 if none): see {@link Delivery#releaseToHere}. */
-    private int releaseDeliveryToHere() {
-        if (!holding) return -1; // released already, before application code: its drain runs as a task
-        holding = false;
-        return connection.delivery().releaseToHere();
     }
 
     /**
@@ -255,24 +232,24 @@ final class ResponseReader implements ResponseParser.Listener {
     private int readInto(DirectReadSink sink) throws IOException {
         if (calls.isStopped()) throw new ConnectionEnded(); // no data after the end
         int max = (int) Math.min(parser.bodyBytesAhead(), Integer.MAX_VALUE);
-        inRead = true;
+        deadlines.readStarted();
         int n;
         try {
             n = sink.readFrom(source, max);
         } catch (IOException e) {
             throw cutShort(e);
         } finally {
-            inRead = false;
+            deadlines.readReturned();
             buffers.readReturned();
         }
-        if (n > 0) lastReadAt = System.nanoTime();
+        if (n > 0) deadlines.bytesArrived();
         return n;
     }
 
     /** Counts {@code n} body bytes read straight into the sink; returns how the reader ends, or null to read on. */
     private End dispatchDirect(int n) throws IOException {
         if (calls.isStopped()) throw new ConnectionEnded();
-        bodyBytes += n; // only this thread writes it
+        deadlines.bodyArrived(n);
         current.bodyBytes += n;
         parser.bodyArrived(n, this); // completes the response if these bytes end it
         return afterFeed();
@@ -296,46 +273,13 @@ final class ResponseReader implements ResponseParser.Listener {
         return false;
     }
 
-    private void holdDelivery() {
-        connection.delivery().hold();
-        holding = true;
-    }
-
-    /** Ends the hold of this read (at its end, or before application code): the drain it held starts. */
-    private void releaseDelivery() {
-        if (!holding) return;
-        holding = false;
-        connection.delivery().release();
-    }
-
-    /**
-     * Whether code of a type (body handlers, or sinks) is one of {@link BodyHandlers}' buffering ones, which never
-     * wait for the application: the reader may go on holding the delivery while it runs. Anything else may be
-     * application code that waits for a completion the hold keeps back (the streamed body's sink waits for its
-     * reader). A connection sees one or two types of each: decided once per type, not per response.
-     */
-    private static final class OwnCode {
-        private static final String PREFIX = BodyHandlers.class.getName() + "$";
-        private Class<?> lastType;
-        private boolean lastNeverWaits;
-
-        boolean neverWaits(Object code) {
-            Class<?> type = code.getClass();
-            if (type != lastType) {
-                lastType = type;
-                lastNeverWaits = type.getName().startsWith(PREFIX);
-            }
-            return lastNeverWaits;
-        }
-    }
-
     /** Feeds one read's bytes to the parser; returns how the reader ends, or null to read on. */
     private End dispatch(byte[] into, int n) throws IOException {
         int off = 0;
         while (off < n) {
             if (reading == Reading.IDLE) begin();
             int used = parser.feed(into, off, n - off, this);
-            if (reading == Reading.HEAD) headBytes += used;
+            if (reading == Reading.HEAD) deadlines.headArrived(used);
             off += used;
             End end = afterFeed();
             if (end != null) return end;
@@ -404,10 +348,7 @@ final class ResponseReader implements ResponseParser.Listener {
     private void begin() {
         current = connection.currentExchange();
         parser.reset(current != null && current.request.isHead());
-        headBytes = 0;
-        bodyBytes = 0;
-        responseStartedAt = lastReadAt;
-        responseCount++;
+        deadlines.responseBegun();
         reading = Reading.HEAD;
     }
 
@@ -437,7 +378,7 @@ final class ResponseReader implements ResponseParser.Listener {
         reading = Reading.ENDED;
         if (e instanceof PipelaneException) return e;
         if (r == Reading.HEAD) {
-            return new IncompleteResponseException("the connection failed after " + headBytes
+            return new IncompleteResponseException("the connection failed after " + deadlines.headBytes()
                     + " bytes of the response head" + forCurrent() + ": " + e, e);
         }
         if (r == Reading.BODY) {
@@ -481,9 +422,8 @@ final class ResponseReader implements ResponseParser.Listener {
     private <T> void openSink(Exchange<T> e, ResponseHead head) throws IOException {
         if (!calls.enter()) throw new ConnectionEnded();
         BodySink<T> sink;
-        sinkMayWait = false;
         try {
-            if (!handlers.neverWaits(e.handler)) releaseDelivery();
+            hold.beforeHandler(e.handler);
             sink = e.handler.open(head, options);
             if (sink == null) throw new NullPointerException("the body handler returned no sink");
         } catch (RuntimeException ex) {
@@ -493,8 +433,7 @@ final class ResponseReader implements ResponseParser.Listener {
             calls.leave();
         }
         opened = e;
-        sinkMayWait = !sinks.neverWaits(sink);
-        if (sinkMayWait) releaseDelivery();
+        hold.sinkOpened(sink);
         e.open(head, sink, connection.delivery());
         if (calls.isStopped()) throw new ConnectionEnded(); // the sink hears its end when the reader stops
     }
@@ -507,11 +446,11 @@ final class ResponseReader implements ResponseParser.Listener {
 
     @Override
     public void onBody(byte[] buf, int off, int len) throws IOException {
-        bodyBytes += len; // only this thread writes it
+        deadlines.bodyArrived(len);
         Exchange<?> e = current;
         e.bodyBytes += len;
         if (e == discarding || e.sink == null) return;
-        if (sinkMayWait) releaseDelivery();
+        hold.beforeSink();
         readView.limit(off + len).position(off);
         if (!calls.enter()) throw new ConnectionEnded(); // no data after the end
         try {
@@ -533,8 +472,8 @@ final class ResponseReader implements ResponseParser.Listener {
     public void onComplete(Headers trailerFields) throws IOException {
         Exchange<?> e = current;
         current = null;
-        lastResponseEndAt = System.nanoTime();
-        lastBodyLarge = bodyBytes >= DIRECT_READ_MIN_BYTES;
+        deadlines.responseEnded();
+        lastBodyLarge = deadlines.bodyBytes() >= DIRECT_READ_MIN_BYTES;
         if (e == null) return;
         boolean dropped = e == discarding;
         discarding = null;
@@ -546,7 +485,7 @@ final class ResponseReader implements ResponseParser.Listener {
         BodySink<?> sink = dropped ? null : e.completeSink();
         if (sink != null) {
             calls.enter(); // even if the connection has ended since: the response is complete, its sink hears so
-            if (sinkMayWait) releaseDelivery();
+            hold.beforeSink();
             try {
                 sink.onComplete(trailerFields);
             } catch (IOException | RuntimeException ex) {
@@ -562,75 +501,12 @@ final class ResponseReader implements ResponseParser.Listener {
     // ------------------------------------------------------------------------------------------ timeouts
 
     /**
-     * Called by the watchdog: the read timeout that has passed, or null. The read timeouts apply only while the
-     * reader waits in a socket read (a body sink bounds its own waits). A read timeout ends the connection like any
-     * other end of input: no request is its victim, each outstanding one is classified by {@link Failures#classify}
-     * with the timeout as its cause (RFC 9112 §9.3.1: the connection ended before the response was complete), so
-     * an idempotent request whose head never came whole may be sent again.
+     * Called by the watchdog: the read timeout that has passed, or null ({@link ReadDeadlines#expired}). The read
+     * timeouts apply only while the reader waits in a socket read (a body sink bounds its own waits).
      */
     Expiry expired(long now) {
-        if (!inRead) return null;
-        Reading r = reading;
-        if (r == Reading.HEAD || r == Reading.BODY) {
-            if (now - lastReadAt > options.idleReadTimeout().toNanos()) {
-                return new Expiry(new PipelaneTimeoutException(Phase.IDLE_READ, options.idleReadTimeout(),
-                        "reading the response to " + connection.currentExchange() + " timed out " + where(r)), null);
-            }
-            if (r == Reading.HEAD && now - responseStartedAt > options.responseHeadTimeout().toNanos()) {
-                return new Expiry(new PipelaneTimeoutException(Phase.RESPONSE_HEAD, options.responseHeadTimeout(),
-                        "the head of the response to " + connection.currentExchange() + " was not complete in time ("
-                                + headBytes + " bytes arrived)"), null);
-            }
-            return r == Reading.BODY ? slowBody(now) : null;
-        }
-        if (r != Reading.IDLE) return null;
-        Exchange<?> e = connection.currentExchange();
-        if (e == null) return null;
-        long writtenAt = e.writtenAt;
-        if (writtenAt == 0) writtenAt = connection.writingStoppedAt(); // part of it went out before writing stopped
-        if (writtenAt == 0) return null;
-        long since = Math.max(writtenAt, lastResponseEndAt);
-        if (now - since > options.responseTimeout().toNanos()) {
-            return new Expiry(new PipelaneTimeoutException(Phase.RESPONSE, options.responseTimeout(),
-                    "no byte of the response to " + e + " arrived"), null);
-        }
-        return null;
-    }
-
-    /** Where a response was when a read timed out, for the message. Watchdog thread; the counts may lag a read. */
-    private String where(Reading r) {
-        return r == Reading.HEAD ? "after " + headBytes + " bytes of its head"
-                : "in its body, after " + bodyBytes + " bytes";
-    }
-
-    /**
-     * The body must average {@code minBodyRate} bytes per second over each {@code idleReadTimeout} window (counted
-     * while the reader waits for it): a server that sends a byte now and then resets the idle timeout each time,
-     * but not this one.
-     */
-    private Expiry slowBody(long now) {
-        long bytes = bodyBytes;
-        int response = responseCount;
-        if (response != windowResponse) {
-            windowResponse = response;
-            windowStartedAt = now;
-            windowStartBytes = bytes;
-            return null;
-        }
-        long window = options.idleReadTimeout().toNanos();
-        if (now - windowStartedAt < window) return null;
-        double seconds = (now - windowStartedAt) / 1e9;
-        long expected = (long) (options.minBodyRate() * seconds);
-        if (bytes - windowStartBytes >= expected) {
-            windowStartedAt = now;
-            windowStartBytes = bytes;
-            return null;
-        }
-        long got = bytes - windowStartBytes;
-        return new Expiry(new PipelaneTimeoutException(Phase.BODY_RATE, options.idleReadTimeout(),
-                "the body of the response to " + connection.currentExchange() + " arrived too slowly: " + got
-                        + " bytes in " + Math.round(seconds * 1000) + " ms, below minBodyRate = "
-                        + options.minBodyRate() + " bytes/s"), null);
+        if (!deadlines.inRead()) return null;
+        return deadlines.expired(now, reading);
     }
 
     /** Unwinds the read loop once the connection has been ended from inside a listener callback. */
