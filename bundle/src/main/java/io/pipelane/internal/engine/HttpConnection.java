@@ -31,7 +31,7 @@ import java.util.function.Consumer;
  * ending. The write side ({@link WriteSide}: what may still be written, the {@link PipelineWriter} and its steps),
  * the reader task ({@link ReaderTask}: connecting, then the {@link ResponseReader}, its hand-on and parking), the
  * connect timeouts ({@link ConnectDeadlines}) and the {@link Watchdog} each own their own state and report to this
- * class, which alone changes the connection's.
+ * class, which alone changes the connection's; {@code nextChange()}'s stage is {@link ChangeSignal}'s.
  *
  * <h2>Lifecycle</h2>
  * <ol>
@@ -115,8 +115,8 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      * one-request connection): named by the requests it refuses while {@code failure} is null.
      */
     private String closingReason;
-    /** The stage nextChange() handed out, completed at the next change; volatile so signalling can skip the lock. */
-    private volatile CompletableFuture<Void> change;
+    /** The stage nextChange() handed out, completed at the next change (guarded by lock too). */
+    private final ChangeSignal changes;
     private Transport transport;
     private Closeable connecting;
 
@@ -137,6 +137,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         this.onTerminated = onTerminated;
         this.pipeline = new Pipeline(options);
         this.delivery = new Delivery(executor, this, this::writeDeferred);
+        this.changes = new ChangeSignal(lock, delivery);
         this.readerTask = new ReaderTask(this, executor, delivery, connector, idleSelector);
         this.termination = new Termination(this, lock, options, delivery);
         this.writes = new WriteSide(this, lock, pipeline, executor, termination);
@@ -192,7 +193,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         events.opened(t.describe());
         if (configured) events.persistenceConfigured(options.persistence() == io.pipelane.Persistence.TRUE);
         delivery.submit(connected, () -> connected.complete(this));
-        signalChange();
+        changes.signal();
         WriteSide.start(w);
         return true;
     }
@@ -228,11 +229,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         WriteStart start;
         synchronized (lock) {
             if (!admit(e)) return e.future;
-            changed = takeChange();
+            changed = changes.take();
             start = WriteStart.decide(onDrain, pipeline, writes, options);
         }
         e.reportQueued();
-        complete(changed);
+        changes.complete(changed);
         start.run(delivery, writes);
         return e.future;
     }
@@ -250,7 +251,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         synchronized (lock) {
             boolean any = false;
             for (Exchange<T> e : exchanges) any |= admit(e);
-            changed = any ? takeChange() : null;
+            changed = any ? changes.take() : null;
             start = any ? WriteStart.decide(onDrain, pipeline, writes, options) : WriteStart.NONE;
         }
         List<CompletableFuture<Response<T>>> futures = new ArrayList<>(exchanges.size());
@@ -258,7 +259,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             if (e.sequence != 0) e.reportQueued();
             futures.add(e.future);
         }
-        complete(changed);
+        changes.complete(changed);
         start.run(delivery, writes);
         return futures;
     }
@@ -317,7 +318,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             }
             writes.drain();
         }
-        signalChange();
+        changes.signal();
         writes.schedule();
         finishIfDone();
     }
@@ -352,8 +353,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     public CompletionStage<Void> nextChange() {
         synchronized (lock) {
             if (termination.isOver()) return CompletableFuture.completedFuture(null);
-            if (change == null) change = new CompletableFuture<>();
-            return change;
+            return changes.next();
         }
     }
 
@@ -390,7 +390,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             if (!pipeline.remove(e)) return;
         }
         e.fail(delivery, cause);
-        signalChange();
+        changes.signal();
         finishIfDone();
     }
 
@@ -402,7 +402,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         synchronized (lock) {
             if (halfClosed && state == ConnectionState.CLOSING) state = ConnectionState.HALF_CLOSED;
         }
-        signalChange();
+        changes.signal();
         finishIfDone();
     }
 
@@ -451,7 +451,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             e.fail(delivery, e == stopped.victim() ? stopped.victimOutcome()
                     : Failures.notSent(e, "writing to " + endpoint + " failed", cause));
         }
-        signalChange();
+        changes.signal();
         if (nothingInFlight) terminate(ConnectionState.FAILED, cause, null);
     }
 
@@ -547,7 +547,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
                             + (closeToken ? " (Connection: close)" : "");
                 }
                 if (closeToken) pipeline.markUnprocessedBehind(e);
-                changed = takeChange();
+                changed = changes.take();
             }
             // Rarely anything: a lifted gate or the first response deciding persistence. The writer task takes
             // it: the reader may block in a streamed body's sink before this read is dispatched.
@@ -555,7 +555,7 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
         }
         if (decidedNow) events.persistenceDecided(head, keepAlive, closeToken);
         e.reportHead(head);
-        complete(changed);
+        changes.complete(changed);
         writes.handOff(writerToStart);
         return true;
     }
@@ -576,12 +576,11 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
      */
     boolean responseComplete(Exchange<?> e) {
         CompletableFuture<Void> changed;
-        PipelineWriter writerToStart;
         synchronized (lock) {
             if (!pipeline.completeCurrent(e)) return false;
-            changed = takeChange();
+            changed = changes.take();
         }
-        complete(changed); // the room it frees is used once the read is dispatched (readDispatched)
+        changes.complete(changed); // the room it frees is used once the read is dispatched (readDispatched)
         return true;
     }
 
@@ -705,14 +704,14 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
     /** The application's side of the ending, through the delivery: see {@link #terminate}. */
     private void finish(Throwable cause) {
         connected.completeExceptionally(cause);
-        signalChange(); // the state changed: observers learn it now, not after the finaliser
+        changes.signal(); // the state changed: observers learn it now, not after the finaliser
         termination.runFinaliser();
     }
 
     /** The requests have failed and closed() completes: the watchdog has nothing left to watch. */
     void ended() {
         watchdog.deregister(this);
-        signalChange();
+        changes.signal();
         ConnectionState endedAs;
         CloseReason why;
         Throwable cause;
@@ -724,27 +723,6 @@ final class HttpConnection implements Connection, Watchdog.Watched, Connector.Pr
             requests = accepted;
         }
         events.closed(endedAs, cause, why, requests); // after every request's outcome
-    }
-
-    private void signalChange() {
-        if (change == null) return; // nobody waits: no lock needed
-        CompletableFuture<Void> c;
-        synchronized (lock) {
-            c = takeChange();
-        }
-        complete(c);
-    }
-
-    /** Takes the pending nextChange() stage, to be completed outside the lock. Under lock. */
-    private CompletableFuture<Void> takeChange() {
-        CompletableFuture<Void> c = change;
-        if (c != null) change = null;
-        return c;
-    }
-
-    /** Completes a nextChange() stage through the delivery: its dependents are application code. */
-    private void complete(CompletableFuture<Void> c) {
-        if (c != null) delivery.submit("nextChange()", () -> c.complete(null));
     }
 
     private static void closeQuietly(Closeable c) {
