@@ -55,11 +55,23 @@ class ExecutorRefusalTest {
         Connection c = resources.factory.connect(Endpoint.http(server.host(), server.port()),
                 ConnectionOptions.builder().persistence(Persistence.TRUE).executor(executor).build())
                 .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        // The drain task that completed connected() may not have ended its round yet: a response completed while
+        // it runs joins it (no drain of the reader's own, so no hand-on for the executor to refuse). Start refusing
+        // once it has ended, so that each response's drain is due on the reader and hands the reading on.
+        awaitIdle(((HttpConnection) c).delivery());
         refusing.set(true);
         for (int i = 0; i < n; i++) {
             assertEquals("/" + i, c.call(Request.get("/" + i), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS).body());
         }
         assertTrue(refused.get() >= n, "the executor refused " + refused.get() + " tasks");
         c.close();
+    }
+
+    private static void awaitIdle(Delivery d) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!d.isIdle()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("the delivery never became idle");
+            Thread.sleep(1);
+        }
     }
 }
