@@ -208,6 +208,47 @@ class UnixSocketTest {
         c.close();
     }
 
+    /**
+     * Pipelined bodies around and above the size the reader reads straight into a buffering sink's array (the
+     * channel then reads into the sink's array, not the read buffer), written by the server in pieces that cut
+     * heads and bodies anywhere: every byte arrives, in order.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1_000, 16_384, 65_536, 150_000})
+    void largePipelinedBodiesArriveIntactHoweverTheyAreCut(int piece) throws Exception {
+        int[] sizes = {0, 1, 32_767, 32_768, 65_536, 100_003, 13, 200_003};
+        List<byte[]> bodies = new ArrayList<>();
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        for (int i = 0; i < sizes.length; i++) {
+            byte[] b = new byte[sizes[i]];
+            for (int k = 0; k < b.length; k++) b[k] = (byte) (k * 31 + i * 7 + (k >>> 8));
+            bodies.add(b);
+            stream.writeBytes(("HTTP/1.1 200 OK\r\nContent-Length: " + b.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            stream.writeBytes(b);
+        }
+        byte[] all = stream.toByteArray();
+        serve(peer -> {
+            peer.readRequests(sizes.length);
+            for (int off = 0; off < all.length; off += piece) {
+                peer.out.write(all, off, Math.min(piece, all.length - off));
+                peer.out.flush();
+            }
+            peer.readsEof();
+        });
+        Connection c = factory.connect(Endpoint.unix(socketPath),
+                ConnectionOptions.builder().persistence(Persistence.TRUE).build()).toCompletableFuture()
+                .get(WAIT_S, TimeUnit.SECONDS);
+        List<CompletableFuture<Response<byte[]>>> rs = new ArrayList<>();
+        for (int i = 0; i < sizes.length; i++) rs.add(c.call(Request.get("/b" + i), BodyHandlers.ofByteArray()));
+        for (int i = 0; i < sizes.length; i++) {
+            byte[] got = rs.get(i).get(WAIT_S, TimeUnit.SECONDS).body();
+            assertEquals(sizes[i], got.length, "body " + i);
+            assertTrue(java.util.Arrays.equals(bodies.get(i), got), "body " + i + " (" + sizes[i] + " bytes) differs");
+        }
+        c.close();
+    }
+
     @Test
     void shutdownHalfClosesAndTheServerStillAnswers() throws Exception {
         BlockingQueue<Object> seen = new LinkedBlockingQueue<>();
