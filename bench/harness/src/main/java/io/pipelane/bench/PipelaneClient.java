@@ -39,7 +39,7 @@ final class PipelaneClient extends BenchClient {
 
     PipelaneClient(Target target, Persistence persistence, boolean callAll) {
         super("Pipelane " + persistence + (callAll ? " callAll" : ""), target);
-        factory = ConnectionFactory.builder().build();
+        factory = factory();
         ConnectionOptions options = ConnectionOptions.builder()
                 .persistence(persistence)
                 .maxPipelineDepth(MAX_DEPTH)
@@ -49,6 +49,20 @@ final class PipelaneClient extends BenchClient {
                 .toCompletableFuture().join();
         request = Request.get(target.path());
         batchRequests = callAll ? new ArrayList<>() : null;
+    }
+
+    /**
+     * The factory's own executor (virtual threads on Java 21+, a cached pool of platform threads before), or, with
+     * {@code -Dpipelane.bench.executor=platform}, a cached pool of platform daemon threads on any Java.
+     */
+    private static ConnectionFactory factory() {
+        if (!"platform".equals(System.getProperty("pipelane.bench.executor"))) return ConnectionFactory.builder().build();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "bench-io");
+            t.setDaemon(true);
+            return t;
+        });
+        return ConnectionFactory.builder().executor(pool).build();
     }
 
     Connection connection() {
